@@ -1,0 +1,56 @@
+//! How recorded values are combined into exported points.
+//!
+//! | aggregation | keeps | exported as |
+//! |---|---|---|
+//! | [`Aggregation::Sum`] | the running total | Sum (monotonic for counters, histograms and measures) |
+//! | [`Aggregation::Count`] | how many values were recorded | monotonic Sum of `u64` |
+//! | [`Aggregation::LastValue`] | the most recent value | Gauge |
+//! | [`Aggregation::Histogram`] | bucket counts, count, sum, min, max | Histogram |
+//! | [`Aggregation::Drop`] | nothing | nothing |
+//!
+//! Default aggregation by instrument kind: counters and up-down counters (synchronous or
+//! observable) → Sum; gauges → LastValue; histograms → Histogram; measures → Drop (as in
+//! OpenCensus, a measure is exported only through a view that selects it).
+//!
+//! Histogram buckets are *upper-inclusive*: a value `v` lands in the first bucket whose bound
+//! `b` satisfies `v <= b`, i.e. buckets are `(lo, hi]`, as in Prometheus and OpenTelemetry.
+//! OpenCensus used `[lo, hi)`; a value exactly on a bound lands one bucket lower here than it
+//! did there.
+
+pub(crate) mod cell;
+mod histogram;
+
+use std::sync::Arc;
+
+/// The Prometheus clients' default buckets: `.005 .01 .025 .05 .075 .1 .25 .5 .75 1 2.5 5 7.5 10`.
+pub const DEFAULT_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// An aggregation a [`View`](crate::View) can select.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Aggregation {
+    /// Export nothing for the selected instruments.
+    Drop,
+    /// Sum of the recorded values.
+    Sum,
+    /// Number of recorded values.
+    Count,
+    /// The most recent value.
+    LastValue,
+    /// Explicit-bucket histogram; empty bounds mean [`DEFAULT_BUCKETS`].
+    Histogram {
+        /// Finite, strictly increasing upper bounds.
+        bounds: Vec<f64>,
+    },
+}
+
+/// The aggregation a stream actually runs, with its parameters resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Resolved {
+    Sum { monotonic: bool },
+    Count,
+    LastValue,
+    Histogram { bounds: Arc<[f64]> },
+}

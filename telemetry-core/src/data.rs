@@ -1,0 +1,187 @@
+//! The collected data handed to readers and exporters.
+//!
+//! These types are plain data: an exporter never touches the record path, it only
+//! translates a [`ResourceMetrics`] into its wire format. Every point carries both a start
+//! and an end time so cumulative and delta temporality can be expressed.
+
+use std::time::SystemTime;
+
+use crate::attributes::{Attributes, KeyValue};
+use crate::number::Number;
+
+/// The entity producing telemetry (`service.name` and friends).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resource {
+    attributes: Attributes,
+}
+
+impl Resource {
+    /// A resource with the given attributes.
+    ///
+    /// ```
+    /// # use telemetry_core::{KeyValue, Resource};
+    /// let r = Resource::new([KeyValue::new("service.name", "ev-observer")]);
+    /// assert_eq!(r.attributes().get("service.name").unwrap().to_string(), "ev-observer");
+    /// ```
+    pub fn new(attributes: impl IntoIterator<Item = KeyValue>) -> Self {
+        Resource {
+            attributes: Attributes::new(attributes),
+        }
+    }
+
+    /// The resource's attributes.
+    #[must_use]
+    pub fn attributes(&self) -> &Attributes {
+        &self.attributes
+    }
+}
+
+/// One collection: everything every meter of a provider produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceMetrics {
+    /// The provider's resource.
+    pub resource: Resource,
+    /// One entry per meter (instrumentation scope).
+    pub scope_metrics: Vec<ScopeMetrics>,
+}
+
+impl ResourceMetrics {
+    /// Every metric of every scope.
+    pub fn metrics(&self) -> impl Iterator<Item = &Metric> {
+        self.scope_metrics.iter().flat_map(|s| s.metrics.iter())
+    }
+
+    /// The first metric called `name`.
+    #[must_use]
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics().find(|m| m.name == name)
+    }
+}
+
+/// The instrumentation scope: the meter that produced a set of metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    /// The meter's name.
+    pub name: String,
+    /// The meter's version, if given.
+    pub version: Option<String>,
+}
+
+/// The metrics of one scope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeMetrics {
+    /// The scope.
+    pub scope: Scope,
+    /// Its metrics, sorted by name.
+    pub metrics: Vec<Metric>,
+}
+
+/// One metric stream: a name, metadata and points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metric {
+    /// The stream's name (the instrument's, unless a view renamed it).
+    pub name: String,
+    /// Human-readable description.
+    pub description: String,
+    /// Unit (UCUM, e.g. `s`, `By`, `%`), possibly empty.
+    pub unit: String,
+    /// The aggregated points.
+    pub data: MetricData,
+}
+
+/// Aggregated points of one kind.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum MetricData {
+    /// A sum (counter, up-down counter, or a Sum/Count aggregation).
+    Sum(Sum),
+    /// A gauge (last value).
+    Gauge(Gauge),
+    /// An explicit-bucket histogram.
+    Histogram(Histogram),
+}
+
+/// Whether points accumulate since a fixed start or cover only the last interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Temporality {
+    /// Since the series' start time, which stays fixed across exports.
+    #[default]
+    Cumulative,
+    /// Since the previous export.
+    Delta,
+}
+
+/// Sum points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sum {
+    /// One point per series.
+    pub points: Vec<NumberPoint>,
+    /// True if the sum can only grow (counters).
+    pub monotonic: bool,
+    /// How the points relate to previous exports.
+    pub temporality: Temporality,
+}
+
+/// Gauge points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gauge {
+    /// One point per series.
+    pub points: Vec<NumberPoint>,
+}
+
+/// Histogram points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    /// One point per series.
+    pub points: Vec<HistogramPoint>,
+    /// How the points relate to previous exports.
+    pub temporality: Temporality,
+}
+
+/// A single numeric point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberPoint {
+    /// The series' attributes.
+    pub attributes: Attributes,
+    /// Start of the interval the value covers (for gauges: the series' first observation).
+    pub start_time: SystemTime,
+    /// When the value was collected.
+    pub time: SystemTime,
+    /// The value.
+    pub value: Number,
+}
+
+/// A single histogram point.
+///
+/// Buckets are upper-inclusive: bucket `i` counts values in `(bounds[i-1], bounds[i]]`, the
+/// last one values above the last bound, as in Prometheus and OpenTelemetry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramPoint {
+    /// The series' attributes.
+    pub attributes: Attributes,
+    /// Start of the interval.
+    pub start_time: SystemTime,
+    /// When the point was collected.
+    pub time: SystemTime,
+    /// The finite upper bounds, strictly increasing.
+    pub bounds: Vec<f64>,
+    /// `bounds.len() + 1` counts, not cumulative.
+    pub bucket_counts: Vec<u64>,
+    /// Number of observations.
+    pub count: u64,
+    /// Sum of observations.
+    pub sum: f64,
+    /// Smallest observation, if any.
+    pub min: Option<f64>,
+    /// Largest observation, if any.
+    pub max: Option<f64>,
+}
+
+/// True if the data holds no point (such metrics are left out of a collection).
+pub(crate) fn is_empty(data: &MetricData) -> bool {
+    match data {
+        MetricData::Sum(s) => s.points.is_empty(),
+        MetricData::Gauge(g) => g.points.is_empty(),
+        MetricData::Histogram(h) => h.points.is_empty(),
+    }
+}

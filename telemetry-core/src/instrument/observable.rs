@@ -1,0 +1,179 @@
+//! Observable (asynchronous) instruments: a callback reports values at collection time.
+//!
+//! Only what a callback reports in a collection is exported by that collection: a series the
+//! callback stops reporting disappears, and a field that is `None` is "no observation", not 0.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::aggregation::cell::CellValue;
+use crate::aggregation::Resolved;
+use crate::attributes::{Attributes, KeyValue};
+use crate::data::Metric;
+use crate::number::{Number, Numeric};
+use crate::stream::StreamSpec;
+
+/// The values callbacks reported during one collection, by instrument id.
+#[derive(Debug, Default)]
+pub(crate) struct CollectContext {
+    observations: HashMap<usize, Vec<(Attributes, Number)>>,
+}
+
+impl CollectContext {
+    pub(crate) fn push(&mut self, instrument: usize, attributes: Attributes, value: Number) {
+        self.observations
+            .entry(instrument)
+            .or_default()
+            .push((attributes, value));
+    }
+
+    pub(crate) fn take(&mut self, instrument: usize) -> Vec<(Attributes, Number)> {
+        self.observations.remove(&instrument).unwrap_or_default()
+    }
+}
+
+/// One stream of an observable instrument. It keeps only the start time of each series, so
+/// that a cumulative start time stays fixed across collections.
+#[derive(Debug)]
+pub(crate) struct ObservableStream {
+    pub(crate) spec: StreamSpec,
+    starts: Mutex<HashMap<Attributes, SystemTime>>,
+}
+
+impl ObservableStream {
+    pub(crate) fn new(spec: StreamSpec) -> Self {
+        ObservableStream {
+            spec,
+            starts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn collect(&self, observed: &[(Attributes, Number)], now: SystemTime) -> Metric {
+        // Observations that differ only in keys the view drops are combined: summed for
+        // sums (each is a cumulative total of its own series), the last one for gauges.
+        let mut merged: Vec<(Attributes, Number)> = Vec::with_capacity(observed.len());
+        for (attributes, value) in observed {
+            let attributes = match &self.spec.attribute_keys {
+                Some(_) => Attributes::filtered(attributes, self.spec.filter()),
+                None => attributes.clone(),
+            };
+            match merged.iter_mut().find(|(a, _)| *a == attributes) {
+                Some((_, existing)) => {
+                    *existing = match self.spec.aggregation {
+                        Resolved::Sum { .. } => add(*existing, *value),
+                        _ => *value,
+                    }
+                }
+                None => merged.push((attributes, *value)),
+            }
+        }
+        let mut starts = self.starts.lock().unwrap_or_else(|e| e.into_inner());
+        let points = merged
+            .into_iter()
+            .map(|(attributes, value)| {
+                let start = *starts.entry(attributes.clone()).or_insert(now);
+                (attributes, start, CellValue::Number(value))
+            })
+            .collect();
+        drop(starts);
+        self.spec.metric(self.spec.data(points, now))
+    }
+}
+
+fn add(a: Number, b: Number) -> Number {
+    match (a, b) {
+        (Number::U64(a), Number::U64(b)) => Number::U64(a.wrapping_add(b)),
+        (Number::I64(a), Number::I64(b)) => Number::I64(a.wrapping_add(b)),
+        (a, b) => Number::F64(a.as_f64() + b.as_f64()),
+    }
+}
+
+/// The registered part of an observable instrument.
+#[derive(Debug)]
+pub(crate) struct ObservableCore {
+    pub(crate) id: usize,
+    pub(crate) streams: Box<[ObservableStream]>,
+}
+
+/// What a callback reports into: call [`observe`](Self::observe) once per series.
+pub struct Observations<'a, T> {
+    buffer: &'a RefCell<Vec<(Attributes, Number)>>,
+    _value: PhantomData<fn(T)>,
+}
+
+impl<T> fmt::Debug for Observations<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Observations")
+            .field("reported", &self.buffer.borrow().len())
+            .finish()
+    }
+}
+
+impl<'a, T: Numeric> Observations<'a, T> {
+    pub(crate) fn new(buffer: &'a RefCell<Vec<(Attributes, Number)>>) -> Self {
+        Observations {
+            buffer,
+            _value: PhantomData,
+        }
+    }
+
+    /// Reports the current value of the series identified by `attributes`.
+    pub fn observe(&self, value: T, attributes: &[KeyValue]) {
+        self.buffer.borrow_mut().push((
+            Attributes::new(attributes.iter().cloned()),
+            value.into_number(),
+        ));
+    }
+}
+
+macro_rules! observable_handle {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<T> {
+            #[allow(dead_code)] // keeps the registration alive and identifies it in Debug output
+            pub(crate) core: Arc<ObservableCore>,
+            _value: PhantomData<fn(T)>,
+        }
+
+        impl<T> $name<T> {
+            pub(crate) fn from_core(core: Arc<ObservableCore>) -> Self {
+                $name { core, _value: PhantomData }
+            }
+        }
+
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("streams", &self.core.streams.len()).finish()
+            }
+        }
+    };
+}
+
+observable_handle!(
+    /// A monotonic sum reported by a callback (e.g. CPU seconds from `/proc/stat`).
+    ///
+    /// ```
+    /// # use telemetry_core::{testing::TestProvider, KeyValue};
+    /// let t = TestProvider::new();
+    /// let _cpu = t.meter().f64_observable_counter("system.cpu.time").with_unit("s")
+    ///     .with_callback(|o| {
+    ///         o.observe(12.5, &[KeyValue::new("cpu", "cpu0"), KeyValue::new("state", "user")]);
+    ///         o.observe(3.0, &[KeyValue::new("cpu", "cpu0"), KeyValue::new("state", "system")]);
+    ///     })
+    ///     .build().unwrap();
+    /// t.snapshot().assert_sum("system.cpu.time", &[KeyValue::new("cpu", "cpu0"), KeyValue::new("state", "user")], 12.5);
+    /// ```
+    ObservableCounter
+);
+observable_handle!(
+    /// A non-monotonic sum reported by a callback.
+    ObservableUpDownCounter
+);
+observable_handle!(
+    /// A value reported by a callback.
+    ObservableGauge
+);

@@ -1,0 +1,71 @@
+//! The core of the telemetry SDK: instruments, attribute sets, the Measure / View /
+//! Aggregation model, the meter provider and its readers.
+//!
+//! ```
+//! use telemetry_core::{KeyValue, ManualReader, MeterProvider};
+//!
+//! let reader = ManualReader::new();
+//! let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+//! let meter = provider.meter("shop");
+//!
+//! let orders = meter.u64_counter("orders").with_description("Orders placed").build()?;
+//! orders.add(1, &[KeyValue::new("country", "JP")]);
+//!
+//! // The hot path: bind once, then each add is a single atomic operation.
+//! let jp = orders.bind(&[KeyValue::new("country", "JP")]);
+//! jp.add(2);
+//!
+//! let data = reader.collect()?;
+//! assert!(data.metric("orders").is_some());
+//! # Ok::<(), telemetry_core::Error>(())
+//! ```
+//!
+//! Guarantees: once a series exists, recording takes no lock and allocates nothing (the
+//! series map is lock-free; see `tests/no_alloc.rs`). Each stream holds at most its
+//! cardinality limit of series; further attribute sets are folded into one overflow series
+//! carrying `otel.metric.overflow=true`. Dropping the last [`MeterProvider`] clone shuts it
+//! down, handing a final collection to every reader.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod aggregation;
+mod attributes;
+mod collector;
+mod data;
+mod error;
+pub mod instrument;
+mod name;
+mod number;
+mod provider;
+pub mod reader;
+mod stream;
+mod view;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use aggregation::{Aggregation, DEFAULT_BUCKETS};
+pub use attributes::{Attributes, Key, KeyValue, Value};
+pub use collector::{MetricCollector, Registered, ValueKind};
+pub use data::{
+    Gauge as GaugeData, Histogram as HistogramData, HistogramPoint, Metric, MetricData,
+    NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, Sum as SumData, Temporality,
+};
+pub use error::Error;
+pub use instrument::{
+    BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter, Counter, Gauge, Histogram,
+    InstrumentKind, Measure, Measurement, ObservableCounter, ObservableGauge,
+    ObservableUpDownCounter, UpDownCounter,
+};
+pub use name::{validate_buckets, validate_name, validate_unit};
+pub use number::{Number, NumberKind, Numeric};
+pub use provider::{Meter, MeterProvider, MeterProviderBuilder, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use reader::{ManualReader, MetricReader, Producer};
+pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
+pub use view::View;
+
+#[cfg(feature = "derive")]
+pub use telemetry_derive::MetricCollector;

@@ -1,0 +1,264 @@
+//! The pipeline: the registry of instruments and callbacks, and collection.
+//!
+//! Registration and collection take a mutex; recording never does (instruments hold their
+//! streams directly).
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use crate::data::{Resource, ResourceMetrics, Scope, ScopeMetrics};
+use crate::error::Error;
+use crate::instrument::builder::Descriptor;
+use crate::instrument::observable::{CollectContext, ObservableCore, ObservableStream};
+use crate::instrument::{InstrumentCore, InstrumentKind};
+use crate::name::{validate_buckets, validate_name, validate_unit};
+use crate::number::NumberKind;
+use crate::stream::Stream;
+use crate::view::{resolve, Selection, View};
+
+/// A callback run at every collection; it returns false once it should be removed (its
+/// collector was dropped).
+pub(crate) type Callback = Box<dyn FnMut(&mut CollectContext) -> bool + Send>;
+
+#[derive(Debug)]
+enum Registered {
+    Sync(Arc<InstrumentCore>),
+    Observable(Arc<ObservableCore>),
+}
+
+#[derive(Debug)]
+struct Entry {
+    scope: Scope,
+    kind: InstrumentKind,
+    number: NumberKind,
+    unit: String,
+    instrument: Registered,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    /// Registration order, so collection output does not depend on hashing.
+    entries: Vec<Entry>,
+    by_name: HashMap<(Scope, String), usize>,
+}
+
+static NEXT_INSTRUMENT_ID: AtomicUsize = AtomicUsize::new(1);
+
+pub(crate) struct Pipeline {
+    pub(crate) resource: Resource,
+    views: Vec<View>,
+    cardinality_limit: usize,
+    registry: Mutex<Registry>,
+    callbacks: Mutex<Vec<Callback>>,
+    shut_down: AtomicBool,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("resource", &self.resource)
+            .field("views", &self.views)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A poisoned lock only means a user callback panicked mid-collection; the registry itself
+/// is never left half-updated, so carry on.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Pipeline {
+    pub(crate) fn new(resource: Resource, views: Vec<View>, cardinality_limit: usize) -> Self {
+        Pipeline {
+            resource,
+            views,
+            cardinality_limit,
+            registry: Mutex::new(Registry::default()),
+            callbacks: Mutex::new(Vec::new()),
+            shut_down: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+
+    /// Marks the pipeline shut down; returns false if it already was.
+    pub(crate) fn begin_shutdown(&self) -> bool {
+        !self.shut_down.swap(true, Ordering::AcqRel)
+    }
+
+    fn validate(d: &Descriptor) -> Result<(), Error> {
+        validate_name(&d.name)?;
+        validate_unit(&d.name, &d.unit)?;
+        if let Some(bounds) = &d.buckets {
+            validate_buckets(&d.name, bounds)?;
+        }
+        Ok(())
+    }
+
+    fn selection<'a>(&self, d: &'a Descriptor) -> Selection<'a> {
+        Selection {
+            name: &d.name,
+            description: &d.description,
+            unit: &d.unit,
+            kind: d.kind,
+            number: d.number,
+            buckets: d.buckets.as_deref(),
+            cardinality_limit: self.cardinality_limit,
+        }
+    }
+
+    /// Finds an instrument registered under the same name, checking it is the same one.
+    fn existing<'r>(
+        reg: &'r Registry,
+        scope: &Scope,
+        d: &Descriptor,
+    ) -> Result<Option<&'r Registered>, Error> {
+        let Some(&index) = reg.by_name.get(&(scope.clone(), d.name.clone())) else {
+            return Ok(None);
+        };
+        let e = &reg.entries[index];
+        if e.kind != d.kind || e.number != d.number || e.unit != d.unit {
+            return Err(Error::conflict(
+                &d.name,
+                (e.kind, e.number, &e.unit),
+                (d.kind, d.number, &d.unit),
+            ));
+        }
+        Ok(Some(&e.instrument))
+    }
+
+    fn insert(reg: &mut Registry, scope: &Scope, d: &Descriptor, instrument: Registered) {
+        reg.by_name
+            .insert((scope.clone(), d.name.clone()), reg.entries.len());
+        reg.entries.push(Entry {
+            scope: scope.clone(),
+            kind: d.kind,
+            number: d.number,
+            unit: d.unit.clone(),
+            instrument,
+        });
+    }
+
+    pub(crate) fn sync_instrument(
+        &self,
+        scope: &Scope,
+        d: Descriptor,
+    ) -> Result<Arc<InstrumentCore>, Error> {
+        if self.is_shut_down() {
+            return Err(Error::Shutdown);
+        }
+        Self::validate(&d)?;
+        let mut reg = lock(&self.registry);
+        if let Some(existing) = Self::existing(&reg, scope, &d)? {
+            if let Registered::Sync(core) = existing {
+                return Ok(core.clone());
+            }
+        }
+        let streams = resolve(&self.views, &self.selection(&d))?
+            .into_iter()
+            .map(|spec| Arc::new(Stream::new(spec)))
+            .collect();
+        let core = Arc::new(InstrumentCore { streams });
+        Self::insert(&mut reg, scope, &d, Registered::Sync(core.clone()));
+        Ok(core)
+    }
+
+    pub(crate) fn observable_instrument(
+        &self,
+        scope: &Scope,
+        d: Descriptor,
+    ) -> Result<Arc<ObservableCore>, Error> {
+        if self.is_shut_down() {
+            return Err(Error::Shutdown);
+        }
+        Self::validate(&d)?;
+        let mut reg = lock(&self.registry);
+        if let Some(Registered::Observable(core)) = Self::existing(&reg, scope, &d)? {
+            return Ok(core.clone());
+        }
+        let streams = resolve(&self.views, &self.selection(&d))?
+            .into_iter()
+            .map(ObservableStream::new)
+            .collect();
+        let core = Arc::new(ObservableCore {
+            id: NEXT_INSTRUMENT_ID.fetch_add(1, Ordering::Relaxed),
+            streams,
+        });
+        Self::insert(&mut reg, scope, &d, Registered::Observable(core.clone()));
+        Ok(core)
+    }
+
+    pub(crate) fn add_callback(&self, callback: Callback) {
+        lock(&self.callbacks).push(callback);
+    }
+
+    /// Runs every callback, isolating panics: a panicking callback is reported and kept, so
+    /// the next collection tries it again; the others still run.
+    fn run_callbacks(&self) -> CollectContext {
+        let mut ctx = CollectContext::default();
+        // Taken out of the lock so a callback may register instruments or callbacks.
+        let mut running = std::mem::take(&mut *lock(&self.callbacks));
+        running.retain_mut(|callback| {
+            match catch_unwind(AssertUnwindSafe(|| callback(&mut ctx))) {
+                Ok(keep) => keep,
+                Err(_) => {
+                    // The panic message was already printed by the panic hook.
+                    true
+                }
+            }
+        });
+        let mut callbacks = lock(&self.callbacks);
+        running.append(&mut callbacks);
+        *callbacks = running;
+        ctx
+    }
+
+    /// One collection of everything registered.
+    pub(crate) fn collect(&self) -> ResourceMetrics {
+        let mut ctx = self.run_callbacks();
+        let now = SystemTime::now();
+        let reg = lock(&self.registry);
+        let mut scopes: BTreeMap<(String, Option<String>), ScopeMetrics> = BTreeMap::new();
+        for entry in &reg.entries {
+            let scope = scopes
+                .entry((entry.scope.name.clone(), entry.scope.version.clone()))
+                .or_insert_with(|| ScopeMetrics {
+                    scope: entry.scope.clone(),
+                    metrics: Vec::new(),
+                });
+            match &entry.instrument {
+                Registered::Sync(core) => {
+                    scope
+                        .metrics
+                        .extend(core.streams.iter().map(|s| s.collect(now)));
+                }
+                Registered::Observable(core) => {
+                    let observed = ctx.take(core.id);
+                    scope
+                        .metrics
+                        .extend(core.streams.iter().map(|s| s.collect(&observed, now)));
+                }
+            }
+        }
+        drop(reg);
+        let scope_metrics = scopes
+            .into_values()
+            .map(|mut s| {
+                s.metrics.retain(|m| !crate::data::is_empty(&m.data));
+                s.metrics.sort_by(|a, b| a.name.cmp(&b.name));
+                s
+            })
+            .filter(|s| !s.metrics.is_empty())
+            .collect();
+        ResourceMetrics {
+            resource: self.resource.clone(),
+            scope_metrics,
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Readers: how collected data leaves the pipeline.
+//!
+//! A reader is given a [`Producer`] when the provider is built. A pull reader (the
+//! Prometheus scrape endpoint, [`ManualReader`]) collects when asked; a push reader exports
+//! on its own schedule. At shutdown every reader receives the provider's final collection.
+
+mod manual;
+
+pub use manual::ManualReader;
+
+use std::fmt;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use crate::data::ResourceMetrics;
+use crate::error::Error;
+use crate::provider::pipeline::Pipeline;
+
+/// Something that receives collected metrics from a [`MeterProvider`](crate::MeterProvider).
+pub trait MetricReader: Send + Sync + 'static {
+    /// Called once, when the provider is built: the handle through which to collect.
+    fn register_producer(&self, producer: Producer);
+
+    /// Exports what has been recorded so far, if the reader pushes; pull readers do nothing.
+    fn force_flush(&self, timeout: Duration) -> Result<(), Error> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Receives the provider's final collection and releases the reader's resources, within
+    /// `timeout`.
+    fn shutdown(&self, last: &ResourceMetrics, timeout: Duration) -> Result<(), Error>;
+}
+
+/// A weak handle to a provider's pipeline: collecting through it after the provider is gone
+/// or shut down is [`Error::Shutdown`].
+#[derive(Clone)]
+pub struct Producer {
+    pipeline: Weak<Pipeline>,
+}
+
+impl fmt::Debug for Producer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("alive", &(self.pipeline.strong_count() > 0))
+            .finish()
+    }
+}
+
+impl Producer {
+    pub(crate) fn new(pipeline: &Arc<Pipeline>) -> Self {
+        Producer {
+            pipeline: Arc::downgrade(pipeline),
+        }
+    }
+
+    /// Runs one collection.
+    pub fn collect(&self) -> Result<ResourceMetrics, Error> {
+        match self.pipeline.upgrade() {
+            Some(p) if !p.is_shut_down() => Ok(p.collect()),
+            _ => Err(Error::Shutdown),
+        }
+    }
+}

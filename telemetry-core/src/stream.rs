@@ -1,0 +1,251 @@
+//! A stream: the series of one instrument as shaped by one view.
+//!
+//! The record path is `Stream::record`: hash the attribute slice in place, find the series in
+//! a lock-free map (`papaya`), and apply one atomic operation to its cell. Only the first
+//! record of a new series allocates (the owned attribute set and the cell), and only that
+//! path may wait, briefly, on the map's insertion.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
+
+use crate::aggregation::cell::{Cell, CellValue};
+use crate::aggregation::Resolved;
+use crate::attributes::{AttributeQuery, Attributes, Key, KeyFilter, KeyValue};
+use crate::data::{self, HistogramPoint, MetricData, NumberPoint, Temporality};
+use crate::number::{Number, NumberKind};
+
+/// The attribute the overflow series carries once a stream reaches its cardinality limit.
+pub const OVERFLOW_ATTRIBUTE: &str = "otel.metric.overflow";
+
+/// The default number of series per stream.
+pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
+
+/// The name, description, unit and aggregation of a stream after views are applied.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamSpec {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) unit: String,
+    pub(crate) aggregation: Resolved,
+    pub(crate) number: NumberKind,
+    pub(crate) attribute_keys: Option<Arc<[Key]>>,
+    pub(crate) cardinality_limit: usize,
+}
+
+impl StreamSpec {
+    pub(crate) fn filter(&self) -> KeyFilter<'_> {
+        match &self.attribute_keys {
+            Some(keys) => KeyFilter::Only(keys),
+            None => KeyFilter::All,
+        }
+    }
+
+    pub(crate) fn metric(&self, data: MetricData) -> data::Metric {
+        data::Metric {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            unit: self.unit.clone(),
+            data,
+        }
+    }
+
+    /// Assembles the points of one collection into the stream's data kind.
+    pub(crate) fn data(
+        &self,
+        points: Vec<(Attributes, SystemTime, CellValue)>,
+        now: SystemTime,
+    ) -> MetricData {
+        let mut numbers = Vec::new();
+        let mut histograms = Vec::new();
+        for (attributes, start_time, value) in points {
+            match value {
+                CellValue::Number(value) => numbers.push(NumberPoint {
+                    attributes,
+                    start_time,
+                    time: now,
+                    value,
+                }),
+                CellValue::Histogram(h) => histograms.push(HistogramPoint {
+                    attributes,
+                    start_time,
+                    time: now,
+                    count: h.count(),
+                    min: (h.count() > 0 && !h.min.is_infinite()).then_some(h.min),
+                    max: (h.count() > 0 && !h.max.is_infinite()).then_some(h.max),
+                    bounds: h.bounds.to_vec(),
+                    bucket_counts: h.counts,
+                    sum: h.sum,
+                }),
+            }
+        }
+        numbers.sort_by(|a, b| cmp_attributes(&a.attributes, &b.attributes));
+        histograms.sort_by(|a, b| cmp_attributes(&a.attributes, &b.attributes));
+        match &self.aggregation {
+            Resolved::Sum { monotonic } => MetricData::Sum(data::Sum {
+                points: numbers,
+                monotonic: *monotonic,
+                temporality: Temporality::Cumulative,
+            }),
+            Resolved::Count => MetricData::Sum(data::Sum {
+                points: numbers,
+                monotonic: true,
+                temporality: Temporality::Cumulative,
+            }),
+            Resolved::LastValue => MetricData::Gauge(data::Gauge { points: numbers }),
+            Resolved::Histogram { .. } => MetricData::Histogram(data::Histogram {
+                points: histograms,
+                temporality: Temporality::Cumulative,
+            }),
+        }
+    }
+}
+
+/// Orders attribute sets by their pairs, rendered as text, for deterministic output.
+pub(crate) fn cmp_attributes(a: &Attributes, b: &Attributes) -> std::cmp::Ordering {
+    let key = |s: &Attributes| {
+        s.iter()
+            .map(|kv| (kv.key.to_string(), kv.value.as_str().into_owned()))
+            .collect::<Vec<_>>()
+    };
+    key(a).cmp(&key(b))
+}
+
+/// One series: its attributes, its cell and when it started.
+#[derive(Debug)]
+pub(crate) struct Series {
+    pub(crate) attributes: Attributes,
+    pub(crate) cell: Cell,
+    pub(crate) start_time: SystemTime,
+}
+
+impl Series {
+    pub(crate) fn new(attributes: Attributes, spec: &StreamSpec) -> Self {
+        Series {
+            attributes,
+            cell: Cell::new(&spec.aggregation, spec.number),
+            start_time: SystemTime::now(),
+        }
+    }
+}
+
+/// The map's hasher: keys already carry a well-mixed 64-bit hash, so it is passed through.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PrehashedState;
+
+#[derive(Default)]
+pub(crate) struct PrehashedHasher(u64);
+
+impl Hasher for PrehashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by our keys; fold anything else in for safety.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+impl BuildHasher for PrehashedState {
+    type Hasher = PrehashedHasher;
+    fn build_hasher(&self) -> PrehashedHasher {
+        PrehashedHasher(0)
+    }
+}
+
+/// The series of a synchronous instrument's stream.
+pub(crate) struct Stream {
+    pub(crate) spec: StreamSpec,
+    series: papaya::HashMap<Attributes, Arc<Series>, PrehashedState>,
+    len: AtomicUsize,
+    overflow: OnceLock<Arc<Series>>,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("name", &self.spec.name)
+            .field("series", &self.len.load(Relaxed))
+            .finish()
+    }
+}
+
+impl Stream {
+    pub(crate) fn new(spec: StreamSpec) -> Self {
+        Stream {
+            spec,
+            series: papaya::HashMap::builder().hasher(PrehashedState).build(),
+            len: AtomicUsize::new(0),
+            overflow: OnceLock::new(),
+        }
+    }
+
+    /// Records `value` for the series identified by `attributes`.
+    #[inline]
+    pub(crate) fn record(&self, value: Number, attributes: &[KeyValue]) {
+        let query = AttributeQuery::new(attributes, self.spec.filter());
+        let map = self.series.pin();
+        if let Some(series) = map.get(&query) {
+            series.cell.record(value);
+            return;
+        }
+        drop(map);
+        self.series_slow(attributes).cell.record(value);
+    }
+
+    /// The series for `attributes`, created if needed (the bind path).
+    pub(crate) fn series(&self, attributes: &[KeyValue]) -> Arc<Series> {
+        let query = AttributeQuery::new(attributes, self.spec.filter());
+        if let Some(series) = self.series.pin().get(&query) {
+            return series.clone();
+        }
+        self.series_slow(attributes)
+    }
+
+    #[cold]
+    fn series_slow(&self, attributes: &[KeyValue]) -> Arc<Series> {
+        let owned = Attributes::filtered(attributes, self.spec.filter());
+        let map = self.series.pin();
+        if let Some(series) = map.get(&owned) {
+            return series.clone();
+        }
+        if self.len.load(Relaxed) >= self.spec.cardinality_limit {
+            return self.overflow_series();
+        }
+        let fresh = Arc::new(Series::new(owned.clone(), &self.spec));
+        match map.try_insert(owned, fresh.clone()) {
+            Ok(_) => {
+                self.len.fetch_add(1, Relaxed);
+                fresh
+            }
+            Err(occupied) => occupied.current.clone(),
+        }
+    }
+
+    fn overflow_series(&self) -> Arc<Series> {
+        self.overflow
+            .get_or_init(|| {
+                Arc::new(Series::new(
+                    Attributes::from([KeyValue::new(OVERFLOW_ATTRIBUTE, true)]),
+                    &self.spec,
+                ))
+            })
+            .clone()
+    }
+
+    pub(crate) fn collect(&self, now: SystemTime) -> data::Metric {
+        let map = self.series.pin();
+        let points = map
+            .values()
+            .chain(self.overflow.get())
+            .map(|s| (s.attributes.clone(), s.start_time, s.cell.value()))
+            .collect();
+        self.spec.metric(self.spec.data(points, now))
+    }
+}
