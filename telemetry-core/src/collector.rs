@@ -287,23 +287,28 @@ bind_instrument!(BoundHistogram<HistogramValue>, histogram, buckets);
 /// A registered collector: update the struct through it; dropping it unregisters the
 /// struct (its series disappear from later collections).
 ///
-/// ```
-/// # use telemetry_core::testing::TestProvider;
-/// # use telemetry_core::{MetricCollector, KeyValue};
-/// #[derive(MetricCollector, Default)]
-/// #[metric(prefix = "queue")]
-/// struct Queue {
-///     /// Items waiting.
-///     #[metric]
-///     depth: u64,
-///     #[metric(attribute)]
-///     name: String,
-/// }
-/// let t = TestProvider::new();
-/// let queue = t.meter().register(Queue { depth: 0, name: "jobs".into() }).unwrap();
-/// queue.update(|q| q.depth = 7);
-/// t.snapshot().assert_gauge("queue_depth", &[KeyValue::new("name", "jobs")], 7u64);
-/// ```
+#[cfg_attr(
+    feature = "derive",
+    doc = r#"
+```
+# use telemetry_core::testing::TestProvider;
+# use telemetry_core::{MetricCollector, KeyValue};
+#[derive(MetricCollector, Default)]
+#[metric(prefix = "queue")]
+struct Queue {
+    /// Items waiting.
+    #[metric]
+    depth: u64,
+    #[metric(attribute)]
+    name: String,
+}
+let t = TestProvider::new();
+let queue = t.meter().register(Queue { depth: 0, name: "jobs".into() }).unwrap();
+queue.update(|q| q.depth = 7);
+t.snapshot().assert_gauge("queue_depth", &[KeyValue::new("name", "jobs")], 7u64);
+```
+"#
+)]
 pub struct Registered<C> {
     shared: Arc<RwLock<C>>,
     meter: Meter,

@@ -41,7 +41,6 @@ pub mod reader;
 mod stream;
 mod view;
 
-#[cfg(feature = "testing")]
 pub mod testing;
 
 #[doc(hidden)]

@@ -2,7 +2,7 @@
 //!
 //! Nothing here is global, so tests run in parallel without seeing each other's metrics.
 //! Snapshots do not reset or drain anything: take as many as you like.
-//! This module (feature `testing`) is not covered by semver guarantees.
+//! This module is not covered by semver guarantees.
 
 use std::fmt::Write as _;
 
