@@ -1,0 +1,135 @@
+//! Seed 000: observe a (simulated) electric vehicle and serve its state as Prometheus
+//! metrics.
+//!
+//! ```text
+//! cargo run --example ev_observer -- [--listen 127.0.0.1:9464] [--interval 5] [--vehicle-id Ju] [--seed 1] [--print]
+//! ```
+//! Serves `http://LISTEN/metrics`, refreshes the vehicle every `--interval` seconds and
+//! prints a summary of each refresh (`--print`: the whole exposition). Ctrl-C shuts the
+//! pipeline down cleanly.
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use telemetry_core::{KeyValue, MeterProvider, Resource};
+use telemetry_examples::ev::{Instrumentor, SimulatedVehicle, METRIC_NAMES};
+use telemetry_exporters::prometheus::PrometheusExporter;
+
+#[derive(Debug)]
+struct Args {
+    listen: String,
+    interval: Duration,
+    vehicle_id: String,
+    seed: u64,
+    print: bool,
+}
+
+const USAGE: &str = "usage: ev_observer [--listen ADDR] [--interval SECS] [--vehicle-id ID] [--seed N] [--print]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        listen: "127.0.0.1:9464".into(),
+        interval: Duration::from_secs(5),
+        vehicle_id: "Ju".into(),
+        seed: 1,
+        print: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        match flag.as_str() {
+            "--listen" => args.listen = value("--listen")?,
+            "--interval" => {
+                let secs: f64 = value("--interval")?
+                    .parse()
+                    .map_err(|e| format!("--interval: {e}"))?;
+                if !(secs > 0.0 && secs.is_finite()) {
+                    return Err("--interval must be a positive number of seconds".into());
+                }
+                args.interval = Duration::from_secs_f64(secs);
+            }
+            "--vehicle-id" => args.vehicle_id = value("--vehicle-id")?,
+            "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--print" => args.print = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ev_observer: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let exporter = PrometheusExporter::new();
+    let provider = MeterProvider::builder()
+        .with_resource(Resource::new([KeyValue::new("service.name", "ev-observer")]))
+        .with_reader(exporter.clone())
+        .build();
+    let meter = provider.meter("ev_observer");
+    let vehicle = SimulatedVehicle::new(args.seed, args.interval.as_secs().max(1));
+    let instrumentor = Instrumentor::new(&meter, args.vehicle_id.clone(), vehicle)?;
+    let server = exporter.serve(args.listen.as_str())?;
+    println!(
+        "serving {} metrics of vehicle {:?} at http://{}/metrics, refreshing every {:?} (Ctrl-C to stop)",
+        METRIC_NAMES.len(),
+        args.vehicle_id,
+        server.local_addr(),
+        args.interval
+    );
+    if args.print {
+        print!("{}", exporter.render()?);
+    }
+
+    let print_all = args.print;
+    let printer = exporter.clone();
+    let refresher = instrumentor.spawn(args.interval, move |inst, outcome| match outcome {
+        Ok(()) => {
+            let d = inst.data().read();
+            println!(
+                "refreshed: battery {}% ({}), range {:.1} mi, at {:.5},{:.5}, power {} kW",
+                d.charge_state.battery_level,
+                d.charge_state.charging_state,
+                d.charge_state.battery_range,
+                d.drive_state.latitude,
+                d.drive_state.longitude,
+                d.drive_state.power
+            );
+            drop(d);
+            if print_all {
+                match printer.render() {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => eprintln!("render failed: {e}"),
+                }
+            }
+        }
+        Err(e) => eprintln!("{e}; keeping the previous values"),
+    });
+
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })?;
+    rx.recv()?;
+    println!("shutting down");
+    refresher.stop();
+    provider.shutdown()?;
+    server.shutdown();
+    Ok(())
+}
