@@ -8,11 +8,16 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use telemetry_core::{KeyValue, ManualReader, MeterProvider};
 
 fn record(c: &mut Criterion) {
-    let provider = MeterProvider::builder().with_reader(ManualReader::new()).build();
+    let provider = MeterProvider::builder()
+        .with_reader(ManualReader::new())
+        .build();
     let meter = provider.meter("bench");
     let counter = meter.u64_counter("requests").build().unwrap();
     let histogram = meter.f64_histogram("latency").build().unwrap();
-    let attrs = [KeyValue::new("method", "GET"), KeyValue::new("status", "200")];
+    let attrs = [
+        KeyValue::new("method", "GET"),
+        KeyValue::new("status", "200"),
+    ];
     let bound = counter.bind(&attrs);
     let raw = AtomicU64::new(0);
 
