@@ -1,0 +1,23 @@
+//! The derive behind `telemetry_core::MetricCollector`. Use it through `telemetry-core`'s
+//! `derive` feature; it is documented where `telemetry_core` re-exports it.
+
+mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+mod fallback;
+mod symbol;
+
+/// Implemented by the `telemetry-derive` crate; use it through `telemetry_core`'s `derive`
+/// feature. (When re-exported, rustdoc appends this line to the re-export's documentation.)
+#[proc_macro_derive(MetricCollector, attributes(metric))]
+pub fn derive_metric_collector(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input).into()
+}
+
+// Runs DERIVE.md's examples (the derive's user documentation) as doctests of this crate too.
+#[cfg(doctest)]
+#[doc = include_str!("../DERIVE.md")]
+struct DeriveDocs;

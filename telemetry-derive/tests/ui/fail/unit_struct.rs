@@ -1,0 +1,6 @@
+use telemetry_core::MetricCollector;
+
+#[derive(MetricCollector)]
+struct Nothing;
+
+fn main() {}

@@ -1,0 +1,53 @@
+//! The expansion uses absolute paths only: shadowing prelude names, `std`, `core` and even
+//! `telemetry_core` in the user's scope changes nothing.
+#![deny(warnings, missing_docs, unused_qualifications)]
+#![allow(dead_code, non_camel_case_types)]
+
+use ::telemetry_core::MetricCollector;
+
+type Result = ();
+type Option = ();
+type Vec = ();
+type Some = ();
+type Ok = ();
+type Send = ();
+type Sync = ();
+type str = ();
+type f64 = ();
+mod std {}
+mod core {}
+mod telemetry_core {}
+
+/// Shadowed everything.
+#[derive(MetricCollector)]
+pub struct Shadowed {
+    /// A value.
+    #[metric(counter)]
+    pub value: u64,
+    /// A histogram.
+    #[metric(buckets = [1, 2])]
+    pub latency: ::telemetry_core::BoundHistogram<u64>,
+    /// An attribute.
+    #[metric(attribute)]
+    pub name: &'static ::core::primitive::str,
+}
+
+/// Nothing from the prelude at all.
+#[no_implicit_prelude]
+pub mod no_prelude {
+    /// Inside a module without the prelude.
+    #[derive(::telemetry_core::MetricCollector)]
+    pub struct Inner {
+        /// A value.
+        #[metric]
+        pub value: ::core::option::Option<u32>,
+        /// An attribute.
+        #[metric(attribute)]
+        pub id: ::std::string::String,
+        /// Nested.
+        #[metric(flatten)]
+        pub shadowed: super::Shadowed,
+    }
+}
+
+fn main() {}
