@@ -13,14 +13,14 @@ use std::time::Duration;
 
 /// A response: status code, headers (lower-cased names) and body.
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -29,7 +29,7 @@ impl Response {
 }
 
 /// `GET path` with HTTP/1.1 and `Connection: close`, no client library involved.
-pub fn http_get(addr: SocketAddr, path: &str) -> Response {
+pub(crate) fn http_get(addr: SocketAddr, path: &str) -> Response {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
@@ -64,8 +64,7 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Response {
 
 fn dechunk(mut rest: &str) -> String {
     let mut out = String::new();
-    loop {
-        let Some((size, tail)) = rest.split_once("\r\n") else { break };
+    while let Some((size, tail)) = rest.split_once("\r\n") {
         let size = usize::from_str_radix(size.trim(), 16).expect("chunk size");
         if size == 0 {
             break;
@@ -77,7 +76,7 @@ fn dechunk(mut rest: &str) -> String {
 }
 
 /// Where a real server binary is, or `None` (after failing the test under `CI=true`).
-pub fn require_tool(name: &str) -> Option<PathBuf> {
+pub(crate) fn require_tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(name))
@@ -92,7 +91,7 @@ pub fn require_tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Runs `promtool check metrics` on `text`: (exit code, stderr).
-pub fn promtool_check(promtool: &PathBuf, text: &str) -> (i32, String) {
+pub(crate) fn promtool_check(promtool: &PathBuf, text: &str) -> (i32, String) {
     let mut child = Command::new(promtool)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -155,10 +155,8 @@ impl Pipeline {
         }
         Self::validate(&d)?;
         let mut reg = lock(&self.registry);
-        if let Some(existing) = Self::existing(&reg, scope, &d)? {
-            if let Registered::Sync(core) = existing {
-                return Ok(core.clone());
-            }
+        if let Some(Registered::Sync(core)) = Self::existing(&reg, scope, &d)? {
+            return Ok(core.clone());
         }
         let streams = resolve(&self.views, &self.selection(&d))?
             .into_iter()
@@ -204,14 +202,9 @@ impl Pipeline {
         let mut ctx = CollectContext::default();
         // Taken out of the lock so a callback may register instruments or callbacks.
         let mut running = std::mem::take(&mut *lock(&self.callbacks));
+        // A panicking callback is kept (its message was already printed by the panic hook).
         running.retain_mut(|callback| {
-            match catch_unwind(AssertUnwindSafe(|| callback(&mut ctx))) {
-                Ok(keep) => keep,
-                Err(_) => {
-                    // The panic message was already printed by the panic hook.
-                    true
-                }
-            }
+            catch_unwind(AssertUnwindSafe(|| callback(&mut ctx))).unwrap_or(true)
         });
         let mut callbacks = lock(&self.callbacks);
         running.append(&mut callbacks);

@@ -1,0 +1,34 @@
+//! Exporters of the telemetry SDK: each backend is a module behind its own feature, so an
+//! application compiles only the wire formats (and the I/O dependencies) it uses.
+//!
+//! | feature | module | what it gives |
+//! |---|---|---|
+//! | `prometheus` | [`prometheus`] | text exposition format 0.0.4 encoder, a pull reader, and a blocking `GET /metrics` endpoint (`tiny_http`, no async runtime) |
+//! | `otlp` | — | planned |
+//! | `pushgateway` | — | planned |
+//! | `stackdriver` | — | planned |
+//!
+//! Every exporter consumes the plain data of [`telemetry_core::ResourceMetrics`]; none
+//! touches the record path.
+//!
+//! ```
+//! # #[cfg(feature = "prometheus")] {
+//! use telemetry_core::MeterProvider;
+//! use telemetry_exporters::prometheus::PrometheusExporter;
+//!
+//! let exporter = PrometheusExporter::new();
+//! let provider = MeterProvider::builder().with_reader(exporter.clone()).build();
+//! let orders = provider.meter("shop").u64_counter("orders").with_description("Orders placed").build()?;
+//! orders.add(2, &[]);
+//!
+//! let text = exporter.render()?;
+//! assert_eq!(text, "# HELP orders_total Orders placed\n# TYPE orders_total counter\norders_total 2\n");
+//! # }
+//! # Ok::<(), telemetry_core::Error>(())
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub mod prometheus;

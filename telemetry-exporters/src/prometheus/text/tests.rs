@@ -1,0 +1,652 @@
+//! Exact-output tests of the encoder on hand-built collections.
+
+use std::time::SystemTime;
+
+use telemetry_core::{
+    Attributes, GaugeData, HistogramData, HistogramPoint, KeyValue, Metric, MetricData, Number,
+    NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, SumData, Temporality,
+};
+
+use super::{encode, to_string, write_f64, TextOptions, Warning};
+
+fn point(value: impl Into<Number>, attributes: &[KeyValue]) -> NumberPoint {
+    NumberPoint {
+        attributes: Attributes::new(attributes.iter().cloned()),
+        start_time: SystemTime::UNIX_EPOCH,
+        time: SystemTime::UNIX_EPOCH,
+        value: value.into(),
+    }
+}
+
+fn hist(bounds: &[f64], counts: &[u64], sum: f64, attributes: &[KeyValue]) -> HistogramPoint {
+    HistogramPoint {
+        attributes: Attributes::new(attributes.iter().cloned()),
+        start_time: SystemTime::UNIX_EPOCH,
+        time: SystemTime::UNIX_EPOCH,
+        bounds: bounds.to_vec(),
+        bucket_counts: counts.to_vec(),
+        count: counts.iter().sum(),
+        sum,
+        min: None,
+        max: None,
+    }
+}
+
+fn metric(name: &str, description: &str, data: MetricData) -> Metric {
+    Metric {
+        name: name.into(),
+        description: description.into(),
+        unit: String::new(),
+        data,
+    }
+}
+
+fn counter(points: Vec<NumberPoint>) -> MetricData {
+    MetricData::Sum(SumData {
+        points,
+        monotonic: true,
+        temporality: Temporality::Cumulative,
+    })
+}
+
+fn up_down(points: Vec<NumberPoint>) -> MetricData {
+    MetricData::Sum(SumData {
+        points,
+        monotonic: false,
+        temporality: Temporality::Cumulative,
+    })
+}
+
+fn gauge(points: Vec<NumberPoint>) -> MetricData {
+    MetricData::Gauge(GaugeData { points })
+}
+
+fn histogram(points: Vec<HistogramPoint>) -> MetricData {
+    MetricData::Histogram(HistogramData {
+        points,
+        temporality: Temporality::Cumulative,
+    })
+}
+
+fn scope(name: &str, metrics: Vec<Metric>) -> ScopeMetrics {
+    ScopeMetrics {
+        scope: Scope {
+            name: name.into(),
+            version: None,
+        },
+        metrics,
+    }
+}
+
+fn collection(scopes: Vec<ScopeMetrics>) -> ResourceMetrics {
+    ResourceMetrics {
+        resource: Resource::default(),
+        scope_metrics: scopes,
+    }
+}
+
+fn render(metrics: &ResourceMetrics) -> String {
+    render_with(metrics, &TextOptions::default())
+}
+
+fn render_with(metrics: &ResourceMetrics, options: &TextOptions) -> String {
+    let mut out = String::new();
+    let warnings = encode(metrics, options, &mut out);
+    assert_eq!(warnings, [], "unexpected warnings for:\n{out}");
+    out
+}
+
+fn float(v: f64) -> String {
+    let mut out = String::new();
+    write_f64(&mut out, v);
+    out
+}
+
+#[test]
+fn counter_gets_total_suffix_help_and_type() {
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric(
+                "requests",
+                "Requests served",
+                counter(vec![point(3u64, &[])]),
+            ),
+            metric("errors_total", "Errors", counter(vec![point(1u64, &[])])),
+        ],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP errors_total Errors\n\
+         # TYPE errors_total counter\n\
+         errors_total 1\n\
+         # HELP requests_total Requests served\n\
+         # TYPE requests_total counter\n\
+         requests_total 3\n"
+    );
+}
+
+#[test]
+fn non_monotonic_sums_and_gauges_are_gauges() {
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric(
+                "queue.depth",
+                "Jobs waiting",
+                up_down(vec![point(-4i64, &[])]),
+            ),
+            metric("temperature", "Cabin", gauge(vec![point(21.5, &[])])),
+        ],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP queue_depth Jobs waiting\n\
+         # TYPE queue_depth gauge\n\
+         queue_depth -4\n\
+         # HELP temperature Cabin\n\
+         # TYPE temperature gauge\n\
+         temperature 21.5\n"
+    );
+}
+
+#[test]
+fn help_and_label_values_are_escaped_and_utf8_kept() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "escapes",
+            "a \\ backslash,\na newline and \"quotes\"",
+            gauge(vec![point(
+                1u64,
+                &[
+                    KeyValue::new("path", "C:\\dir\\\"x\"\nend"),
+                    KeyValue::new("company", "会社検証用"),
+                ],
+            )]),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP escapes a \\\\ backslash,\\na newline and \"quotes\"\n\
+         # TYPE escapes gauge\n\
+         escapes{company=\"会社検証用\",path=\"C:\\\\dir\\\\\\\"x\\\"\\nend\"} 1\n"
+    );
+}
+
+#[test]
+fn empty_help_has_no_trailing_space() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric("x", "", gauge(vec![point(1u64, &[])]))],
+    )]);
+    assert_eq!(render(&m), "# HELP x\n# TYPE x gauge\nx 1\n");
+}
+
+#[test]
+fn floats_are_shortest_round_trip_in_python_repr_form() {
+    let cases = [
+        (1.0, "1.0"),
+        (0.005, "0.005"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (-2.5, "-2.5"),
+        (-0.0, "-0.0"),
+        (1e-4, "0.0001"),
+        (1e-5, "1e-05"),
+        (1.5e-7, "1.5e-07"),
+        (123_456_789.0, "123456789.0"),
+        (1e15, "1000000000000000.0"),
+        (1e16, "1e+16"),
+        (2.5e300, "2.5e+300"),
+        (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+        (f64::MAX, "1.7976931348623157e+308"),
+        (f64::INFINITY, "+Inf"),
+        (f64::NEG_INFINITY, "-Inf"),
+        (f64::NAN, "NaN"),
+    ];
+    for (value, expected) in cases {
+        assert_eq!(float(value), expected, "{value:e}");
+        if value.is_finite() {
+            assert_eq!(expected.parse::<f64>().unwrap().to_bits(), value.to_bits());
+        }
+    }
+}
+
+#[test]
+fn integers_are_exact_and_special_floats_are_spelled_out() {
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric("big", "u64", gauge(vec![point(u64::MAX, &[])])),
+            metric(
+                "near_2_53",
+                "not rounded",
+                gauge(vec![point((1u64 << 53) + 1, &[])]),
+            ),
+            metric("neg", "i64", gauge(vec![point(i64::MIN, &[])])),
+            metric(
+                "special",
+                "f64",
+                gauge(vec![
+                    point(f64::INFINITY, &[KeyValue::new("v", "inf")]),
+                    point(f64::NEG_INFINITY, &[KeyValue::new("v", "minf")]),
+                    point(f64::NAN, &[KeyValue::new("v", "nan")]),
+                ]),
+            ),
+        ],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP big u64\n# TYPE big gauge\nbig 18446744073709551615\n\
+         # HELP near_2_53 not rounded\n# TYPE near_2_53 gauge\nnear_2_53 9007199254740993\n\
+         # HELP neg i64\n# TYPE neg gauge\nneg -9223372036854775808\n\
+         # HELP special f64\n# TYPE special gauge\n\
+         special{v=\"inf\"} +Inf\nspecial{v=\"minf\"} -Inf\nspecial{v=\"nan\"} NaN\n"
+    );
+}
+
+#[test]
+fn histogram_buckets_are_cumulative_and_end_with_inf() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "latency",
+            "Request latency",
+            histogram(vec![hist(
+                &[0.005, 1.0, 10.0],
+                &[1, 2, 0, 3],
+                123.25,
+                &[KeyValue::new("route", "/a")],
+            )]),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP latency Request latency\n\
+         # TYPE latency histogram\n\
+         latency_bucket{route=\"/a\",le=\"0.005\"} 1\n\
+         latency_bucket{route=\"/a\",le=\"1.0\"} 3\n\
+         latency_bucket{route=\"/a\",le=\"10.0\"} 3\n\
+         latency_bucket{route=\"/a\",le=\"+Inf\"} 6\n\
+         latency_sum{route=\"/a\"} 123.25\n\
+         latency_count{route=\"/a\"} 6\n"
+    );
+}
+
+#[test]
+fn histogram_without_labels_or_bounds() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "h",
+            "all in one",
+            histogram(vec![hist(&[], &[4], 2.0, &[])]),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP h all in one\n# TYPE h histogram\n\
+         h_bucket{le=\"+Inf\"} 4\nh_sum 2.0\nh_count 4\n"
+    );
+}
+
+#[test]
+fn user_le_attribute_on_a_histogram_is_renamed() {
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric(
+                "h",
+                "x",
+                histogram(vec![hist(
+                    &[1.0],
+                    &[1, 0],
+                    0.5,
+                    &[KeyValue::new("le", "user")],
+                )]),
+            ),
+            // On other types `le` is an ordinary label.
+            metric(
+                "g",
+                "x",
+                gauge(vec![point(1u64, &[KeyValue::new("le", "user")])]),
+            ),
+        ],
+    )]);
+    let out = render(&m);
+    assert!(
+        out.contains("h_bucket{exported_le=\"user\",le=\"1.0\"} 1\n"),
+        "{out}"
+    );
+    assert!(out.contains("h_sum{exported_le=\"user\"} 0.5\n"), "{out}");
+    assert!(out.contains("g{le=\"user\"} 1\n"), "{out}");
+}
+
+#[test]
+fn families_sorted_by_name_and_series_by_labels() {
+    let m = collection(vec![
+        scope(
+            "z",
+            vec![metric(
+                "b",
+                "B",
+                gauge(vec![
+                    point(3u64, &[KeyValue::new("k", "y")]),
+                    point(1u64, &[KeyValue::new("j", "z")]),
+                    point(2u64, &[KeyValue::new("k", "x")]),
+                    point(0u64, &[]),
+                ]),
+            )],
+        ),
+        scope("a", vec![metric("a", "A", gauge(vec![point(9u64, &[])]))]),
+    ]);
+    assert_eq!(
+        render(&m),
+        "# HELP a A\n# TYPE a gauge\na 9\n\
+         # HELP b B\n# TYPE b gauge\n\
+         b 0\nb{j=\"z\"} 1\nb{k=\"x\"} 2\nb{k=\"y\"} 3\n"
+    );
+}
+
+#[test]
+fn names_and_label_names_are_sanitised() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "http.server.active-requests",
+            "x",
+            up_down(vec![point(
+                2i64,
+                &[
+                    KeyValue::new("otel.metric.overflow", true),
+                    KeyValue::new("1st", 1),
+                ],
+            )]),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP http_server_active_requests x\n\
+         # TYPE http_server_active_requests gauge\n\
+         http_server_active_requests{_1st=\"1\",otel_metric_overflow=\"true\"} 2\n"
+    );
+}
+
+#[test]
+fn colliding_label_names_are_merged_in_key_order() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "g",
+            "x",
+            gauge(vec![point(
+                1u64,
+                &[
+                    KeyValue::new("a_b", "2"),
+                    KeyValue::new("a.b", "1"),
+                    KeyValue::new("a-b", "0"),
+                ],
+            )]),
+        )],
+    )]);
+    // Keys sorted bytewise: "a-b" < "a.b" < "a_b".
+    assert!(render(&m).ends_with("g{a_b=\"0;1;2\"} 1\n"));
+}
+
+#[test]
+fn two_scopes_share_one_family_block() {
+    let m = collection(vec![
+        scope(
+            "one",
+            vec![metric(
+                "jobs",
+                "",
+                counter(vec![point(1u64, &[KeyValue::new("q", "b")])]),
+            )],
+        ),
+        scope(
+            "two",
+            vec![metric(
+                "jobs",
+                "Jobs run",
+                counter(vec![point(2u64, &[KeyValue::new("q", "a")])]),
+            )],
+        ),
+    ]);
+    assert_eq!(
+        render(&m),
+        "# HELP jobs_total Jobs run\n# TYPE jobs_total counter\n\
+         jobs_total{q=\"a\"} 2\njobs_total{q=\"b\"} 1\n"
+    );
+}
+
+#[test]
+fn duplicate_series_are_written_once_and_reported() {
+    let series = || counter(vec![point(1u64, &[KeyValue::new("q", "a")])]);
+    let m = collection(vec![
+        scope("one", vec![metric("jobs", "first", series())]),
+        scope("two", vec![metric("jobs.total", "second", series())]),
+    ]);
+    let mut out = String::new();
+    let warnings = encode(&m, &TextOptions::default(), &mut out);
+    assert_eq!(
+        out,
+        "# HELP jobs_total first\n# TYPE jobs_total counter\njobs_total{q=\"a\"} 1\n"
+    );
+    assert_eq!(
+        warnings,
+        [Warning::DuplicateSeries {
+            family: "jobs_total".into(),
+            labels: "{q=\"a\"}".into(),
+        }]
+    );
+    assert_eq!(
+        warnings[0].to_string(),
+        "duplicate series jobs_total{q=\"a\"}: only the first is written"
+    );
+}
+
+#[test]
+fn attribute_sets_that_sanitise_alike_are_duplicates() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "g",
+            "x",
+            gauge(vec![
+                point(1u64, &[KeyValue::new("a.b", "v")]),
+                point(2u64, &[KeyValue::new("a_b", "v")]),
+            ]),
+        )],
+    )]);
+    let mut out = String::new();
+    let warnings = encode(&m, &TextOptions::default(), &mut out);
+    assert_eq!(out, "# HELP g x\n# TYPE g gauge\ng{a_b=\"v\"} 1\n");
+    assert!(matches!(&warnings[..], [Warning::DuplicateSeries { .. }]));
+}
+
+#[test]
+fn scope_labels_separate_what_would_be_duplicates() {
+    let series = || counter(vec![point(1u64, &[])]);
+    let mut m = collection(vec![
+        scope("one", vec![metric("jobs", "x", series())]),
+        scope("two", vec![metric("jobs", "x", series())]),
+    ]);
+    m.scope_metrics[1].scope.version = Some("1.2".into());
+    let out = render_with(&m, &TextOptions::default().with_scope_labels(true));
+    assert_eq!(
+        out,
+        "# HELP jobs_total x\n# TYPE jobs_total counter\n\
+         jobs_total{otel_scope_name=\"one\"} 1\n\
+         jobs_total{otel_scope_name=\"two\",otel_scope_version=\"1.2\"} 1\n"
+    );
+}
+
+#[test]
+fn type_conflicts_keep_the_first_family() {
+    let m = collection(vec![
+        scope(
+            "one",
+            vec![metric("jobs", "counter", counter(vec![point(1u64, &[])]))],
+        ),
+        scope(
+            "two",
+            vec![metric("jobs_total", "gauge", gauge(vec![point(5u64, &[])]))],
+        ),
+    ]);
+    let mut out = String::new();
+    let warnings = encode(&m, &TextOptions::default(), &mut out);
+    assert_eq!(
+        out,
+        "# HELP jobs_total counter\n# TYPE jobs_total counter\njobs_total 1\n"
+    );
+    assert_eq!(
+        warnings,
+        [Warning::TypeConflict {
+            family: "jobs_total".into(),
+            kept: "counter",
+            dropped: "gauge",
+            metric: "jobs_total".into(),
+        }]
+    );
+}
+
+#[test]
+fn families_named_like_histogram_series_are_dropped() {
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric("h", "x", histogram(vec![hist(&[], &[1], 1.0, &[])])),
+            metric("h_count", "x", gauge(vec![point(1u64, &[])])),
+            metric("h_counts", "x", gauge(vec![point(1u64, &[])])),
+        ],
+    )]);
+    let mut out = String::new();
+    let warnings = encode(&m, &TextOptions::default(), &mut out);
+    assert!(!out.contains("# TYPE h_count "), "{out}");
+    assert!(out.contains("# TYPE h_counts gauge\n"), "{out}");
+    assert_eq!(
+        warnings,
+        [Warning::NameClash {
+            family: "h_count".into(),
+            histogram: "h".into(),
+        }]
+    );
+}
+
+#[test]
+fn delta_temporality_is_left_out() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "d",
+            "x",
+            MetricData::Sum(SumData {
+                points: vec![point(1u64, &[])],
+                monotonic: true,
+                temporality: Temporality::Delta,
+            }),
+        )],
+    )]);
+    let mut out = String::new();
+    let warnings = encode(&m, &TextOptions::default(), &mut out);
+    assert_eq!(out, "");
+    assert_eq!(warnings, [Warning::DeltaTemporality { metric: "d".into() }]);
+}
+
+#[test]
+fn resource_becomes_target_info_unless_disabled() {
+    let mut m = collection(vec![scope(
+        "s",
+        vec![metric("g", "x", gauge(vec![point(1u64, &[])]))],
+    )]);
+    m.resource = Resource::new([
+        KeyValue::new("service.name", "ev-observer"),
+        KeyValue::new("service.version", "0.1.0"),
+    ]);
+    assert_eq!(
+        render(&m),
+        "# HELP g x\n# TYPE g gauge\ng 1\n\
+         # HELP target_info Target metadata\n# TYPE target_info gauge\n\
+         target_info{service_name=\"ev-observer\",service_version=\"0.1.0\"} 1\n"
+    );
+    assert_eq!(
+        render_with(&m, &TextOptions::default().with_target_info(false)),
+        "# HELP g x\n# TYPE g gauge\ng 1\n"
+    );
+    m.resource = Resource::default();
+    assert!(!render(&m).contains("target_info"));
+}
+
+#[test]
+fn unit_suffixes_are_off_by_default_and_opt_in() {
+    let with_unit = |name: &str, unit: &str, data: MetricData| Metric {
+        unit: unit.into(),
+        ..metric(name, "x", data)
+    };
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            with_unit(
+                "chargestate.battery_level",
+                "%",
+                gauge(vec![point(80i64, &[])]),
+            ),
+            with_unit("sent", "By", counter(vec![point(5u64, &[])])),
+            with_unit(
+                "wait_seconds",
+                "s",
+                histogram(vec![hist(&[], &[0], 0.0, &[])]),
+            ),
+        ],
+    )]);
+    let off = render(&m);
+    assert!(off.contains("\nchargestate_battery_level 80\n"), "{off}");
+    assert!(off.contains("\nsent_total 5\n"), "{off}");
+    let on = render_with(&m, &TextOptions::default().with_unit_suffixes(true));
+    assert!(
+        on.contains("\nchargestate_battery_level_percent 80\n"),
+        "{on}"
+    );
+    assert!(on.contains("\nsent_bytes_total 5\n"), "{on}");
+    assert!(on.contains("\nwait_seconds_count 0\n"), "{on}");
+}
+
+#[test]
+fn empty_collection_is_empty_text_and_every_family_is_contiguous() {
+    assert_eq!(
+        to_string(&ResourceMetrics::default(), &TextOptions::default()),
+        ""
+    );
+
+    let m = collection(vec![
+        scope(
+            "a",
+            vec![metric(
+                "x",
+                "x",
+                gauge(vec![point(1u64, &[KeyValue::new("i", 1)])]),
+            )],
+        ),
+        scope("b", vec![metric("y", "y", gauge(vec![point(1u64, &[])]))]),
+        scope(
+            "c",
+            vec![metric(
+                "x",
+                "x",
+                gauge(vec![point(1u64, &[KeyValue::new("i", 2)])]),
+            )],
+        ),
+    ]);
+    let out = render(&m);
+    assert!(out.ends_with('\n'));
+    let mut seen = Vec::new();
+    for line in out.lines().filter(|l| !l.starts_with('#')) {
+        let name = line.split(['{', ' ']).next().unwrap();
+        if seen.last() != Some(&name) {
+            assert!(!seen.contains(&name), "{name} is split:\n{out}");
+            seen.push(name);
+        }
+    }
+    assert_eq!(out.matches("# TYPE x ").count(), 1);
+}

@@ -1,0 +1,173 @@
+//! The scrape endpoint over real loopback TCP, spoken to with hand-written HTTP/1.1.
+
+#![cfg(feature = "prometheus")]
+
+mod support;
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use support::http;
+use telemetry_core::{KeyValue, MeterProvider};
+use telemetry_exporters::prometheus::PrometheusExporter;
+
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+fn setup() -> (PrometheusExporter, MeterProvider) {
+    let exporter = PrometheusExporter::new();
+    let provider = MeterProvider::builder()
+        .with_reader(exporter.clone())
+        .build();
+    let counter = provider
+        .meter("test")
+        .u64_counter("scrapes.seen")
+        .with_description("A counter")
+        .build()
+        .unwrap();
+    counter.add(5, &[KeyValue::new("k", "v")]);
+    (exporter, provider)
+}
+
+const BODY: &str = "# HELP scrapes_seen_total A counter\n\
+                    # TYPE scrapes_seen_total counter\n\
+                    scrapes_seen_total{k=\"v\"} 5\n";
+
+/// True once nothing accepts connections on `addr` any more (the listener closes on a
+/// background thread of tiny_http, just after `shutdown` returns).
+fn closed_within(addr: SocketAddr, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn get_metrics_serves_the_exposition() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+    assert!(addr.ip().is_loopback() && addr.port() != 0);
+
+    let response = http(addr, "GET", "/metrics");
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.header("content-type"), Some(CONTENT_TYPE));
+    assert_eq!(
+        response.header("content-length"),
+        Some(BODY.len().to_string().as_str())
+    );
+    assert_eq!(response.body, BODY);
+
+    // A query string does not change the route.
+    assert_eq!(http(addr, "GET", "/metrics?debug=1").body, BODY);
+
+    // HEAD: the same headers, no body.
+    let head = http(addr, "HEAD", "/metrics");
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some(CONTENT_TYPE));
+    assert_eq!(head.body, "");
+    server.shutdown();
+}
+
+#[test]
+fn other_paths_are_404_and_other_methods_405() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+
+    for path in ["/", "/metric", "/metrics/", "/favicon.ico"] {
+        let response = http(addr, "GET", path);
+        assert_eq!(response.status, 404, "{path}: {response:?}");
+        assert!(response.body.contains("/metrics"), "{response:?}");
+    }
+    for method in ["POST", "PUT", "DELETE"] {
+        let response = http(addr, method, "/metrics");
+        assert_eq!(response.status, 405, "{method}: {response:?}");
+        assert_eq!(response.header("allow"), Some("GET, HEAD"));
+    }
+    server.shutdown();
+}
+
+#[test]
+fn failed_collection_is_500_and_final_collection_is_served_after_shutdown() {
+    // Not registered with any provider: nothing to collect from.
+    let lonely = PrometheusExporter::new();
+    let server = lonely.serve("127.0.0.1:0").unwrap();
+    let response = http(server.local_addr(), "GET", "/metrics");
+    assert_eq!(response.status, 500);
+    assert!(
+        response.body.starts_with("collection failed: "),
+        "{response:?}"
+    );
+    assert!(response.body.ends_with('\n'));
+    server.shutdown();
+
+    // After the provider shut down, the final collection it handed over is served.
+    let (exporter, provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    provider.shutdown().unwrap();
+    let response = http(server.local_addr(), "GET", "/metrics");
+    assert_eq!((response.status, response.body.as_str()), (200, BODY));
+}
+
+#[test]
+fn shutdown_joins_and_closes_the_port() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+    assert_eq!(http(addr, "GET", "/metrics").status, 200);
+
+    let start = Instant::now();
+    server.shutdown();
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    assert!(
+        closed_within(addr, Duration::from_secs(5)),
+        "{addr} still accepts connections"
+    );
+    // The exporter itself still works without the server.
+    assert_eq!(exporter.render().unwrap(), BODY);
+}
+
+#[test]
+fn dropping_the_server_stops_it() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+    drop(server);
+    assert!(
+        closed_within(addr, Duration::from_secs(5)),
+        "{addr} still accepts connections"
+    );
+}
+
+#[test]
+fn binding_a_taken_port_is_an_io_error() {
+    let (exporter, _provider) = setup();
+    let first = exporter.serve("127.0.0.1:0").unwrap();
+    let err = exporter.serve(first.local_addr()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+}
+
+#[test]
+fn scrapes_see_new_values() {
+    let exporter = PrometheusExporter::new();
+    let provider = MeterProvider::builder()
+        .with_reader(exporter.clone())
+        .build();
+    let gauge = provider
+        .meter("t")
+        .i64_gauge("level")
+        .with_description("L")
+        .build()
+        .unwrap();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    for v in [1, -7, 42] {
+        gauge.record(v, &[]);
+        let body = http(server.local_addr(), "GET", "/metrics").body;
+        assert!(body.ends_with(&format!("\nlevel {v}\n")), "{body}");
+    }
+}
