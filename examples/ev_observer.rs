@@ -25,7 +25,8 @@ struct Args {
     print: bool,
 }
 
-const USAGE: &str = "usage: ev_observer [--listen ADDR] [--interval SECS] [--vehicle-id ID] [--seed N] [--print]";
+const USAGE: &str =
+    "usage: ev_observer [--listen ADDR] [--interval SECS] [--vehicle-id ID] [--seed N] [--print]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -37,7 +38,10 @@ fn parse_args() -> Result<Args, String> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--listen" => args.listen = value("--listen")?,
             "--interval" => {
@@ -50,7 +54,11 @@ fn parse_args() -> Result<Args, String> {
                 args.interval = Duration::from_secs_f64(secs);
             }
             "--vehicle-id" => args.vehicle_id = value("--vehicle-id")?,
-            "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
             "--print" => args.print = true,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -79,7 +87,10 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let exporter = PrometheusExporter::new();
     let provider = MeterProvider::builder()
-        .with_resource(Resource::new([KeyValue::new("service.name", "ev-observer")]))
+        .with_resource(Resource::new([KeyValue::new(
+            "service.name",
+            "ev-observer",
+        )]))
         .with_reader(exporter.clone())
         .build();
     let meter = provider.meter("ev_observer");

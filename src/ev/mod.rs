@@ -92,7 +92,11 @@ impl<F: fmt::Debug> fmt::Debug for Instrumentor<F> {
 
 impl<F: VehicleDataFetcher> Instrumentor<F> {
     /// Registers the vehicle's collectors on `meter` and fetches once.
-    pub fn new(meter: &Meter, vehicle_id: impl Into<String>, mut fetcher: F) -> Result<Self, Error> {
+    pub fn new(
+        meter: &Meter,
+        vehicle_id: impl Into<String>,
+        mut fetcher: F,
+    ) -> Result<Self, Error> {
         let (charge_state, drive_state) = fetcher.fetch().unwrap_or_default();
         let data = meter.register(EvMetricData {
             vehicle_id: vehicle_id.into(),

@@ -121,7 +121,11 @@ impl SimulatedVehicle {
             charge_limit_soc_std: 90,
             charge_miles_added_ideal: self.energy_added * 4.2,
             charge_miles_added_rated: self.energy_added * 3.9,
-            charge_rate: if charging { 22.0 + self.rng_peek() } else { 0.0 },
+            charge_rate: if charging {
+                22.0 + self.rng_peek()
+            } else {
+                0.0
+            },
             charger_actual_current: amps,
             charger_pilot_current: if charging { 32 } else { 0 },
             charger_power: amps * volts / 1000,

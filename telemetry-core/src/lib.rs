@@ -66,5 +66,7 @@ pub use reader::{ManualReader, MetricReader, Producer};
 pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
 pub use view::View;
 
+// The derive's user guide lives in this crate so its links and examples resolve here.
 #[cfg(feature = "derive")]
+#[doc = include_str!("../DERIVE.md")]
 pub use telemetry_derive::MetricCollector;
