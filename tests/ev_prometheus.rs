@@ -1,14 +1,12 @@
 //! End to end: the EV example's collectors behind the scrape endpoint, checked over HTTP and
 //! by the real `promtool check metrics`.
 
-mod support;
-
 use std::collections::BTreeSet;
 
-use support::{http_get, promtool_check, require_tool};
 use telemetry_core::{KeyValue, MeterProvider, Resource};
 use telemetry_examples::ev::{Instrumentor, SimulatedVehicle, METRIC_NAMES};
 use telemetry_exporters::prometheus::PrometheusExporter;
+use telemetry_testkit::{http, promtool_check, require_tool};
 
 /// The sample lines (`name{labels} value`) of an exposition.
 fn samples(body: &str) -> Vec<(&str, &str, &str)> {
@@ -70,7 +68,7 @@ fn the_33_metrics_are_served_with_vehicle_id_and_pass_promtool() {
     .unwrap();
     let server = exporter.serve("127.0.0.1:0").unwrap();
 
-    let first = http_get(server.local_addr(), "/metrics");
+    let first = http(server.local_addr(), "GET", "/metrics");
     assert_eq!(first.status, 200);
     assert!(
         first
@@ -81,7 +79,7 @@ fn the_33_metrics_are_served_with_vehicle_id_and_pass_promtool() {
         first.headers
     );
 
-    let served: BTreeSet<&str> = samples(&first.body)
+    let served: BTreeSet<&str> = samples(first.text())
         .iter()
         .filter(|(name, ..)| name.starts_with("chargestate_") || name.starts_with("drivestate_"))
         .map(|(name, labels, _)| {
@@ -94,9 +92,9 @@ fn the_33_metrics_are_served_with_vehicle_id_and_pass_promtool() {
         })
         .collect();
     let expected: BTreeSet<&str> = METRIC_NAMES.into_iter().collect();
-    assert_eq!(served, expected, "body:\n{}", first.body);
+    assert_eq!(served, expected, "body:\n{}", first.text());
     assert!(
-        !first.body.contains("charging_state"),
+        !first.text().contains("charging_state"),
         "a non-metric field leaked"
     );
 
@@ -104,7 +102,7 @@ fn the_33_metrics_are_served_with_vehicle_id_and_pass_promtool() {
     for _ in 0..3 {
         instrumentor.refresh().unwrap();
     }
-    let second = http_get(server.local_addr(), "/metrics");
+    let second = http(server.local_addr(), "GET", "/metrics");
     let value = |body: &str, metric: &str| {
         samples(body)
             .into_iter()
@@ -113,12 +111,12 @@ fn the_33_metrics_are_served_with_vehicle_id_and_pass_promtool() {
             .unwrap()
     };
     assert_ne!(
-        value(&first.body, "chargestate_timestamp"),
-        value(&second.body, "chargestate_timestamp")
+        value(first.text(), "chargestate_timestamp"),
+        value(second.text(), "chargestate_timestamp")
     );
     assert_ne!(
-        value(&first.body, "chargestate_charge_energy_added"),
-        value(&second.body, "chargestate_charge_energy_added")
+        value(first.text(), "chargestate_charge_energy_added"),
+        value(second.text(), "chargestate_charge_energy_added")
     );
 
     if let Some(promtool) = require_tool("promtool") {
@@ -127,20 +125,20 @@ fn the_33_metrics_are_served_with_vehicle_id_and_pass_promtool() {
         // Four of the 33 names the scenario mandates (seed 000, the Tesla API's field
         // names) contain such tokens, so exactly these four lint lines are expected, and
         // promtool's exit code must be 3 ("lint problems"), not 1 (parse error).
-        let (code, output) = promtool_check(&promtool, &second.body);
-        let lints: BTreeSet<&str> = output.lines().filter(|l| !l.is_empty()).collect();
+        let out = promtool_check(&promtool, second.text());
+        let lints: BTreeSet<&str> = out.stderr.lines().filter(|l| !l.is_empty()).collect();
         assert_eq!(
-            (code, lints),
-            (3, MANDATED_NAME_LINTS.into_iter().collect()),
-            "promtool check metrics:\n{output}\nbody:\n{}",
-            second.body
+            (out.code, lints),
+            (Some(3), MANDATED_NAME_LINTS.into_iter().collect()),
+            "promtool check metrics: {out:?}\nbody:\n{}",
+            second.text()
         );
         // Everything else must be clean: without those four families, no finding at all.
-        let rest = without_families(&second.body, &LINTED_FAMILIES);
-        assert_eq!(
-            promtool_check(&promtool, &rest),
-            (0, String::new()),
-            "promtool check metrics rejected:\n{rest}"
+        let rest = without_families(second.text(), &LINTED_FAMILIES);
+        let out = promtool_check(&promtool, &rest);
+        assert!(
+            out.code == Some(0) && out.stderr.is_empty(),
+            "promtool check metrics rejected: {out:?}\n{rest}"
         );
     }
     server.shutdown();

@@ -6,17 +6,15 @@
 
 #![cfg(feature = "prometheus")]
 
-mod support;
-
 use std::time::SystemTime;
 
-use support::{promtool_check, require_tool};
 use telemetry_core::{
     Attributes, GaugeData, HistogramData, HistogramPoint, KeyValue, MeterProvider, Metric,
     MetricData, Number, NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, SumData,
     Temporality,
 };
 use telemetry_exporters::prometheus::{names, text, PrometheusExporter, TextOptions};
+use telemetry_testkit::{promtool_check, require_tool};
 
 fn number(value: impl Into<Number>, attributes: &[KeyValue]) -> NumberPoint {
     NumberPoint {

@@ -2,14 +2,12 @@
 
 #![cfg(feature = "prometheus")]
 
-mod support;
-
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use support::http;
 use telemetry_core::{KeyValue, MeterProvider};
 use telemetry_exporters::prometheus::PrometheusExporter;
+use telemetry_testkit::http;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -59,16 +57,16 @@ fn get_metrics_serves_the_exposition() {
         response.header("content-length"),
         Some(BODY.len().to_string().as_str())
     );
-    assert_eq!(response.body, BODY);
+    assert_eq!(response.text(), BODY);
 
     // A query string does not change the route.
-    assert_eq!(http(addr, "GET", "/metrics?debug=1").body, BODY);
+    assert_eq!(http(addr, "GET", "/metrics?debug=1").text(), BODY);
 
     // HEAD: the same headers, no body.
     let head = http(addr, "HEAD", "/metrics");
     assert_eq!(head.status, 200);
     assert_eq!(head.header("content-type"), Some(CONTENT_TYPE));
-    assert_eq!(head.body, "");
+    assert_eq!(head.text(), "");
     server.shutdown();
 }
 
@@ -81,7 +79,7 @@ fn other_paths_are_404_and_other_methods_405() {
     for path in ["/", "/metric", "/metrics/", "/favicon.ico"] {
         let response = http(addr, "GET", path);
         assert_eq!(response.status, 404, "{path}: {response:?}");
-        assert!(response.body.contains("/metrics"), "{response:?}");
+        assert!(response.text().contains("/metrics"), "{response:?}");
     }
     for method in ["POST", "PUT", "DELETE"] {
         let response = http(addr, method, "/metrics");
@@ -99,10 +97,10 @@ fn failed_collection_is_500_and_final_collection_is_served_after_shutdown() {
     let response = http(server.local_addr(), "GET", "/metrics");
     assert_eq!(response.status, 500);
     assert!(
-        response.body.starts_with("collection failed: "),
+        response.text().starts_with("collection failed: "),
         "{response:?}"
     );
-    assert!(response.body.ends_with('\n'));
+    assert!(response.text().ends_with('\n'));
     server.shutdown();
 
     // After the provider shut down, the final collection it handed over is served.
@@ -110,7 +108,7 @@ fn failed_collection_is_500_and_final_collection_is_served_after_shutdown() {
     let server = exporter.serve("127.0.0.1:0").unwrap();
     provider.shutdown().unwrap();
     let response = http(server.local_addr(), "GET", "/metrics");
-    assert_eq!((response.status, response.body.as_str()), (200, BODY));
+    assert_eq!((response.status, response.text()), (200, BODY));
 }
 
 #[test]
@@ -167,7 +165,9 @@ fn scrapes_see_new_values() {
     let server = exporter.serve("127.0.0.1:0").unwrap();
     for v in [1, -7, 42] {
         gauge.record(v, &[]);
-        let body = http(server.local_addr(), "GET", "/metrics").body;
+        let body = http(server.local_addr(), "GET", "/metrics")
+            .text()
+            .to_owned();
         assert!(body.ends_with(&format!("\nlevel {v}\n")), "{body}");
     }
 }

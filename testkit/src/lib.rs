@@ -1,0 +1,16 @@
+//! The workspace's own test harness (never published): it finds and drives the real servers
+//! the end-to-end tests check against, always on 127.0.0.1 and on free ports, and talks
+//! HTTP/1.1 over a plain `TcpStream` so no client library stands between a test and the
+//! bytes on the wire.
+//!
+//! A missing tool fails the test under `CI=true`; elsewhere the test prints a note and
+//! returns, so `cargo test` on a machine without Prometheus' tools still runs the rest.
+//! `./scripts/test` installs every tool this crate looks for.
+
+mod http;
+mod process;
+mod tool;
+
+pub use http::{http, http_request, try_http_request, Response};
+pub use process::{free_port, Daemon};
+pub use tool::{promtool_check, require_tool, ToolOutput};
