@@ -99,6 +99,20 @@ pub enum MetricData {
     Gauge(Gauge),
     /// An explicit-bucket histogram.
     Histogram(Histogram),
+    /// Count and sum of observations (a Prometheus summary; quantiles, when present, are
+    /// computed by the instrument, never by the exporter).
+    Summary(Summary),
+    /// Information as labels: every point has the value 1 and its attributes are the
+    /// information (`build_info{version="1.2.3"} 1`). Exporters add the `_info` suffix where
+    /// their format wants it; the metric name carries none.
+    Info(Gauge),
+    /// A set of named states, one of which is current: each series becomes one point per
+    /// state, whose attributes are the series' plus `<metric name>=<state>`, with the value 1
+    /// for the current state and 0 for the others (OpenMetrics `stateset`).
+    StateSet(Gauge),
+    /// The *current* distribution of a set of values (queue ages, sizes in flight): bucket
+    /// counts that may go down, recomputed at each collection (OpenMetrics `gaugehistogram`).
+    GaugeHistogram(Histogram),
 }
 
 /// Whether points accumulate since a fixed start or cover only the last interval.
@@ -136,6 +150,32 @@ pub struct Histogram {
     pub points: Vec<HistogramPoint>,
     /// How the points relate to previous exports.
     pub temporality: Temporality,
+}
+
+/// Summary points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// One point per series.
+    pub points: Vec<SummaryPoint>,
+}
+
+/// A summary's point: how many values were observed and their sum, since `start_time`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryPoint {
+    /// The series' attributes.
+    pub attributes: Attributes,
+    /// Start of the interval (fixed across cumulative exports).
+    pub start_time: SystemTime,
+    /// When the point was collected.
+    pub time: SystemTime,
+    /// Number of observations.
+    pub count: u64,
+    /// Sum of observations.
+    pub sum: f64,
+    /// Quantiles (`(quantile in [0, 1], value)`), sorted by quantile; empty when the
+    /// instrument computes none (this SDK's summaries do not: use a histogram for quantiles
+    /// across instances).
+    pub quantiles: Vec<(f64, f64)>,
 }
 
 /// A single numeric point.
@@ -182,6 +222,8 @@ pub(crate) fn is_empty(data: &MetricData) -> bool {
     match data {
         MetricData::Sum(s) => s.points.is_empty(),
         MetricData::Gauge(g) => g.points.is_empty(),
-        MetricData::Histogram(h) => h.points.is_empty(),
+        MetricData::Histogram(h) | MetricData::GaugeHistogram(h) => h.points.is_empty(),
+        MetricData::Summary(s) => s.points.is_empty(),
+        MetricData::Info(g) | MetricData::StateSet(g) => g.points.is_empty(),
     }
 }

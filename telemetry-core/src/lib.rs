@@ -51,7 +51,8 @@ pub use attributes::{Attributes, Key, KeyValue, Value};
 pub use collector::{MetricCollector, Registered, ValueKind};
 pub use data::{
     Gauge as GaugeData, Histogram as HistogramData, HistogramPoint, Metric, MetricData,
-    NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, Sum as SumData, Temporality,
+    NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, Sum as SumData,
+    Summary as SummaryData, SummaryPoint, Temporality,
 };
 pub use error::Error;
 pub use instrument::{

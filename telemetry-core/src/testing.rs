@@ -100,8 +100,8 @@ impl Snapshot {
     fn number_points(&self, name: &str) -> Option<&[NumberPoint]> {
         match &self.0.metric(name)?.data {
             MetricData::Sum(s) => Some(&s.points),
-            MetricData::Gauge(g) => Some(&g.points),
-            MetricData::Histogram(_) => None,
+            MetricData::Gauge(g) | MetricData::Info(g) | MetricData::StateSet(g) => Some(&g.points),
+            _ => None,
         }
     }
 
@@ -120,7 +120,9 @@ impl Snapshot {
     pub fn histogram(&self, name: &str, attributes: &[KeyValue]) -> Option<&HistogramPoint> {
         let wanted = Attributes::new(attributes.iter().cloned());
         match &self.0.metric(name)?.data {
-            MetricData::Histogram(h) => h.points.iter().find(|p| p.attributes == wanted),
+            MetricData::Histogram(h) | MetricData::GaugeHistogram(h) => {
+                h.points.iter().find(|p| p.attributes == wanted)
+            }
             _ => None,
         }
     }
