@@ -9,12 +9,13 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, Weak};
 use std::time::Duration;
 
 use crate::attributes::{Attributes, KeyValue, Value};
+use crate::enum_label::EnumLabel;
 use crate::error::Error;
 use crate::instrument::builder::Descriptor;
 use crate::instrument::observable::{CollectContext, ObservableCore};
 use crate::instrument::{
-    BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter, CounterValue, GaugeValue,
-    HistogramValue, InstrumentKind, UpDownCounterValue,
+    BoundCounter, BoundGauge, BoundHistogram, BoundSummary, BoundUpDownCounter, CounterValue,
+    GaugeValue, HistogramValue, InstrumentKind, UpDownCounterValue,
 };
 use crate::number::{Number, NumberKind};
 use crate::provider::Meter;
@@ -42,6 +43,12 @@ pub enum ValueKind {
     Counter,
     /// A total that may go down.
     UpDownCounter,
+    /// One state out of an [`EnumLabel`] enum's variants (declared with
+    /// [`Describer::state_set`]).
+    StateSet,
+    /// The struct's attributes as an info metric of value 1 (declared with
+    /// [`Describer::info`]).
+    Info,
 }
 
 /// A value field's metric definition, as the derive declares it.
@@ -115,6 +122,29 @@ impl<T: ObservedValue> ObservedValue for Option<T> {
     }
 }
 
+/// A field type usable as a state set: an [`EnumLabel`] enum, or `Option` of one (`None`:
+/// no observation this time).
+pub trait ObservedState {
+    /// The enum whose variants are the states.
+    type Enum: EnumLabel;
+    /// The index of the current state, if any.
+    fn current(&self) -> Option<usize>;
+}
+
+impl<E: EnumLabel> ObservedState for E {
+    type Enum = E;
+    fn current(&self) -> Option<usize> {
+        Some(self.index())
+    }
+}
+
+impl<E: EnumLabel> ObservedState for Option<E> {
+    type Enum = E;
+    fn current(&self) -> Option<usize> {
+        self.map(EnumLabel::index)
+    }
+}
+
 /// A field type usable as an attribute: strings and integers.
 pub trait AttributeValue {
     /// The attribute value.
@@ -155,14 +185,35 @@ attribute_int!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 /// Collects the value fields' definitions at registration.
 #[derive(Debug, Default)]
 pub struct Describer<'a> {
-    fields: Vec<(ValueField, NumberKind)>,
+    fields: Vec<(ValueField, NumberKind, Option<&'static [&'static str]>)>,
     _scope: std::marker::PhantomData<&'a ()>,
 }
 
 impl Describer<'_> {
     /// Declares the next value field.
     pub fn value<V: ObservedValue + ?Sized>(&mut self, field: ValueField) {
-        self.fields.push((field, V::KIND));
+        self.fields.push((field, V::KIND, None));
+    }
+
+    /// Declares the next field as a state set over `V`'s enum (its `kind` is taken as
+    /// [`ValueKind::StateSet`]).
+    pub fn state_set<V: ObservedState + ?Sized>(&mut self, field: ValueField) {
+        let field = ValueField {
+            kind: ValueKind::StateSet,
+            ..field
+        };
+        self.fields
+            .push((field, NumberKind::U64, Some(<V::Enum as EnumLabel>::VALUES)));
+    }
+
+    /// Declares an info metric named `field.name` whose labels are the collector's
+    /// attributes (its `kind` is taken as [`ValueKind::Info`]).
+    pub fn info(&mut self, field: ValueField) {
+        let field = ValueField {
+            kind: ValueKind::Info,
+            ..field
+        };
+        self.fields.push((field, NumberKind::U64, None));
     }
 
     /// Declares a nested collector's fields in place.
@@ -192,9 +243,23 @@ impl fmt::Debug for Observer<'_> {
 impl Observer<'_> {
     /// Reports the next declared value field.
     pub fn value<V: ObservedValue + ?Sized>(&mut self, value: &V) {
+        self.push(value.observed());
+    }
+
+    /// Reports the next declared state-set field.
+    pub fn state<V: ObservedState + ?Sized>(&mut self, value: &V) {
+        self.push(value.current().map(|i| Number::U64(i as u64)));
+    }
+
+    /// Reports the next declared info field (always present: value 1).
+    pub fn info(&mut self) {
+        self.push(Some(Number::U64(1)));
+    }
+
+    fn push(&mut self, number: Option<Number>) {
         let index = self.next;
         self.next += 1;
-        if let (Some(number), Some(instrument)) = (value.observed(), self.instruments.get(index)) {
+        if let (Some(number), Some(instrument)) = (number, self.instruments.get(index)) {
             self.ctx.push(instrument.id, self.current.clone(), number);
         }
     }
@@ -283,6 +348,7 @@ bind_instrument!(BoundCounter<CounterValue>, counter);
 bind_instrument!(BoundUpDownCounter<UpDownCounterValue>, up_down_counter);
 bind_instrument!(BoundGauge<GaugeValue>, gauge);
 bind_instrument!(BoundHistogram<HistogramValue>, histogram, buckets);
+bind_instrument!(BoundSummary<HistogramValue>, summary);
 
 /// A registered collector: update the struct through it; dropping it unregisters the
 /// struct (its series disappear from later collections).
@@ -355,6 +421,8 @@ fn observable_kind(kind: ValueKind) -> InstrumentKind {
         ValueKind::Gauge => InstrumentKind::ObservableGauge,
         ValueKind::Counter => InstrumentKind::ObservableCounter,
         ValueKind::UpDownCounter => InstrumentKind::ObservableUpDownCounter,
+        ValueKind::StateSet => InstrumentKind::ObservableStateSet,
+        ValueKind::Info => InstrumentKind::ObservableInfo,
     }
 }
 
@@ -367,11 +435,12 @@ impl Meter {
         let instruments = describer
             .fields
             .iter()
-            .map(|(field, number)| {
+            .map(|(field, number, states)| {
                 let mut d =
                     Descriptor::new(field.name.to_owned(), observable_kind(field.kind), *number);
                 d.description = field.description.to_owned();
                 d.unit = field.unit.to_owned();
+                d.states = states.map(|s| s.iter().map(|s| (*s).to_owned()).collect());
                 self.observable_instrument(d)
             })
             .collect::<Result<Vec<_>, _>>()?;

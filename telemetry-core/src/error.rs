@@ -39,6 +39,15 @@ pub enum Error {
         /// What the second one asked for.
         requested: String,
     },
+    /// A state set was given a state it does not declare, or declared an invalid set
+    /// (empty, a state twice, an empty state name).
+    UnknownState {
+        /// The state asked for (`#<index>` for an index out of range; empty when the set
+        /// itself is invalid).
+        state: String,
+        /// The declared states.
+        states: Vec<String>,
+    },
     /// A view is inconsistent (for example, a wildcard selector that renames).
     InvalidView {
         /// Why it was rejected.
@@ -100,6 +109,13 @@ impl fmt::Display for Error {
                 f,
                 "{name:?} is already registered as {existing}; cannot register it as {requested}"
             ),
+            Error::UnknownState { state, states } if state.is_empty() => write!(
+                f,
+                "invalid state set {states:?}: states must be non-empty, distinct strings"
+            ),
+            Error::UnknownState { state, states } => {
+                write!(f, "unknown state {state:?}: the state set declares {states:?}")
+            }
             Error::InvalidView { reason } => write!(f, "invalid view: {reason}"),
             Error::Shutdown => f.write_str("the meter provider has been shut down"),
             Error::Timeout { operation } => write!(f, "{operation} did not finish before its deadline"),

@@ -32,6 +32,7 @@ pub mod aggregation;
 mod attributes;
 mod collector;
 mod data;
+mod enum_label;
 mod error;
 pub mod instrument;
 mod name;
@@ -48,17 +49,18 @@ pub mod __private;
 
 pub use aggregation::{Aggregation, DEFAULT_BUCKETS};
 pub use attributes::{Attributes, Key, KeyValue, Value};
-pub use collector::{MetricCollector, Registered, ValueKind};
+pub use collector::{MetricCollector, ObservedState, Registered, ValueKind};
 pub use data::{
     Gauge as GaugeData, Histogram as HistogramData, HistogramPoint, Metric, MetricData,
     NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, Sum as SumData,
     Summary as SummaryData, SummaryPoint, Temporality,
 };
+pub use enum_label::EnumLabel;
 pub use error::Error;
 pub use instrument::{
-    BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter, Counter, Gauge, Histogram,
-    InstrumentKind, Measure, Measurement, ObservableCounter, ObservableGauge,
-    ObservableUpDownCounter, UpDownCounter,
+    BoundCounter, BoundGauge, BoundHistogram, BoundSummary, BoundUpDownCounter, Counter, Gauge,
+    Histogram, Info, InstrumentKind, Measure, Measurement, ObservableCounter, ObservableGauge,
+    ObservableGaugeHistogram, ObservableUpDownCounter, StateSet, Summary, UpDownCounter,
 };
 pub use name::{validate_buckets, validate_name, validate_unit};
 pub use number::{Number, NumberKind, Numeric};

@@ -98,7 +98,60 @@ impl StreamSpec {
                 points: histograms,
                 temporality: Temporality::Cumulative,
             }),
+            Resolved::GaugeHistogram { .. } => MetricData::GaugeHistogram(data::Histogram {
+                points: histograms,
+                temporality: Temporality::Cumulative,
+            }),
+            Resolved::Summary => MetricData::Summary(data::Summary {
+                points: histograms.into_iter().map(summary_point).collect(),
+            }),
+            Resolved::Info => MetricData::Info(data::Gauge {
+                points: numbers
+                    .into_iter()
+                    .map(|p| NumberPoint {
+                        value: Number::U64(1),
+                        ..p
+                    })
+                    .collect(),
+            }),
+            Resolved::StateSet { states } => MetricData::StateSet(data::Gauge {
+                points: numbers
+                    .iter()
+                    .flat_map(|p| self.state_points(p, states))
+                    .collect(),
+            }),
         }
+    }
+
+    /// One point per state: the state label is the metric's name, as OpenMetrics wants.
+    fn state_points<'a>(
+        &'a self,
+        current: &'a NumberPoint,
+        states: &'a [String],
+    ) -> impl Iterator<Item = NumberPoint> + 'a {
+        let index = current.value.as_f64();
+        states
+            .iter()
+            .enumerate()
+            .map(move |(i, state)| NumberPoint {
+                attributes: current
+                    .attributes
+                    .merged(&[KeyValue::new(self.name.clone(), state.clone())]),
+                start_time: current.start_time,
+                time: current.time,
+                value: Number::U64(u64::from(index == i as f64)),
+            })
+    }
+}
+
+fn summary_point(h: HistogramPoint) -> data::SummaryPoint {
+    data::SummaryPoint {
+        attributes: h.attributes,
+        start_time: h.start_time,
+        time: h.time,
+        count: h.count,
+        sum: h.sum,
+        quantiles: Vec::new(),
     }
 }
 

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::attributes::{Attributes, KeyValue};
-use crate::data::{HistogramPoint, MetricData, NumberPoint, ResourceMetrics};
+use crate::data::{HistogramPoint, Metric, MetricData, NumberPoint, ResourceMetrics};
 use crate::number::Number;
 use crate::provider::{Meter, MeterProvider};
 use crate::reader::ManualReader;
@@ -89,6 +89,12 @@ impl TestProvider {
 pub struct Snapshot(pub ResourceMetrics);
 
 impl Snapshot {
+    /// The metric called `name` (the first, if several scopes produce it).
+    #[must_use]
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.0.metric(name)
+    }
+
     /// The names of all metrics, sorted.
     #[must_use]
     pub fn metric_names(&self) -> Vec<&str> {
@@ -179,6 +185,76 @@ impl Snapshot {
         assert!(
             ok,
             "expected histogram {name}{attributes:?} with buckets {buckets:?} and sum {sum}, found {point:?}; collected:\n{}",
+            self.describe()
+        );
+    }
+
+    /// Asserts a summary series' count and sum.
+    ///
+    /// # Panics
+    /// If it does not match.
+    pub fn assert_summary(&self, name: &str, attributes: &[KeyValue], count: u64, sum: f64) {
+        let wanted = Attributes::new(attributes.iter().cloned());
+        let point = match self.0.metric(name).map(|m| &m.data) {
+            Some(MetricData::Summary(s)) => s.points.iter().find(|p| p.attributes == wanted),
+            _ => None,
+        };
+        let ok = point
+            .is_some_and(|p| p.count == count && (p.sum - sum).abs() <= 1e-9 * sum.abs().max(1.0));
+        assert!(
+            ok,
+            "expected summary {name}{attributes:?} with count {count} and sum {sum}, found {point:?}; collected:\n{}",
+            self.describe()
+        );
+    }
+
+    /// Asserts an info metric exports the series `attributes` (value 1).
+    ///
+    /// # Panics
+    /// If it does not.
+    pub fn assert_info(&self, name: &str, attributes: &[KeyValue]) {
+        let found = matches!(
+            self.0.metric(name).map(|m| &m.data),
+            Some(MetricData::Info(_))
+        ) && self.value(name, attributes) == Some(Number::U64(1));
+        assert!(
+            found,
+            "expected info {name}{attributes:?}; collected:\n{}",
+            self.describe()
+        );
+    }
+
+    /// Asserts `state` is the current state of the state-set series `attributes`: its
+    /// point is 1 and every other state's is 0.
+    ///
+    /// # Panics
+    /// If it is not.
+    pub fn assert_state(&self, name: &str, attributes: &[KeyValue], state: &str) {
+        let wanted = Attributes::new(attributes.iter().cloned());
+        let points: Vec<(String, Number)> = match self.0.metric(name).map(|m| &m.data) {
+            Some(MetricData::StateSet(g)) => g
+                .points
+                .iter()
+                .filter_map(|p| {
+                    let label = p.attributes.get(name)?.as_str().into_owned();
+                    let rest: Vec<KeyValue> = p
+                        .attributes
+                        .iter()
+                        .filter(|kv| kv.key.as_ref() != name)
+                        .cloned()
+                        .collect();
+                    (Attributes::new(rest) == wanted).then_some((label, p.value))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let ok = !points.is_empty()
+            && points
+                .iter()
+                .all(|(s, v)| *v == Number::U64(u64::from(s == state)));
+        assert!(
+            ok,
+            "expected state {state:?} of {name}{attributes:?}, found {points:?}; collected:\n{}",
             self.describe()
         );
     }

@@ -168,6 +168,7 @@ pub(crate) struct Selection<'a> {
     pub(crate) kind: InstrumentKind,
     pub(crate) number: crate::number::NumberKind,
     pub(crate) buckets: Option<&'a [f64]>,
+    pub(crate) states: Option<&'a Arc<[String]>>,
     pub(crate) cardinality_limit: usize,
 }
 
@@ -212,6 +213,7 @@ fn monotonic(kind: InstrumentKind) -> bool {
         InstrumentKind::Counter
             | InstrumentKind::ObservableCounter
             | InstrumentKind::Histogram
+            | InstrumentKind::Summary
             | InstrumentKind::Measure
     )
 }
@@ -227,18 +229,48 @@ fn default_aggregation(sel: &Selection<'_>) -> Option<Resolved> {
         }),
         InstrumentKind::Gauge | InstrumentKind::ObservableGauge => Some(Resolved::LastValue),
         InstrumentKind::Histogram => Some(histogram(sel.buckets.unwrap_or(&DEFAULT_BUCKETS))),
+        InstrumentKind::Summary => Some(Resolved::Summary),
         InstrumentKind::Measure => None,
+        InstrumentKind::Info | InstrumentKind::ObservableInfo => Some(Resolved::Info),
+        InstrumentKind::StateSet | InstrumentKind::ObservableStateSet => Some(Resolved::StateSet {
+            states: sel.states.cloned().unwrap_or_else(|| Arc::from([])),
+        }),
+        InstrumentKind::ObservableGaugeHistogram => Some(Resolved::GaugeHistogram {
+            bounds: Arc::from(sel.buckets.unwrap_or(&DEFAULT_BUCKETS)),
+        }),
     }
+}
+
+/// Kinds whose aggregation is part of their meaning: a view may keep or drop them only.
+fn fixed_aggregation(kind: InstrumentKind) -> bool {
+    matches!(
+        kind,
+        InstrumentKind::Info
+            | InstrumentKind::ObservableInfo
+            | InstrumentKind::StateSet
+            | InstrumentKind::ObservableStateSet
+            | InstrumentKind::ObservableGaugeHistogram
+    )
 }
 
 fn resolve_aggregation(a: &Aggregation, sel: &Selection<'_>) -> Result<Option<Resolved>, Error> {
     let resolved = match a {
         Aggregation::Drop => return Ok(None),
+        _ if fixed_aggregation(sel.kind) => {
+            return Err(Error::InvalidView {
+                reason: format!(
+                    "{a:?} cannot re-aggregate {:?}, a {:?}: its aggregation is fixed (a view may rename, filter or drop it)",
+                    sel.name, sel.kind
+                ),
+            })
+        }
         Aggregation::Sum => Resolved::Sum {
             monotonic: monotonic(sel.kind),
         },
         Aggregation::LastValue => Resolved::LastValue,
-        Aggregation::Count | Aggregation::Histogram { .. } if sel.kind.is_observable() => {
+        Aggregation::Count | Aggregation::Histogram { .. } | Aggregation::Summary
+            if sel.kind.is_observable() =>
+        {
             return Err(Error::InvalidView {
                 reason: format!(
                     "{a:?} cannot aggregate the observable instrument {:?}: a callback reports totals, not individual values",
@@ -251,6 +283,7 @@ fn resolve_aggregation(a: &Aggregation, sel: &Selection<'_>) -> Result<Option<Re
             histogram(sel.buckets.unwrap_or(&DEFAULT_BUCKETS))
         }
         Aggregation::Histogram { bounds } => histogram(bounds),
+        Aggregation::Summary => Resolved::Summary,
     };
     Ok(Some(resolved))
 }

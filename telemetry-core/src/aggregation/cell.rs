@@ -1,6 +1,7 @@
 //! The storage of one series: one atomic operation per recorded value.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 use super::histogram::{HistogramCell, HistogramSnapshot};
 use super::Resolved;
@@ -58,11 +59,15 @@ impl Cell {
                 kind,
             },
             Resolved::Count => Cell::Count(AtomicU64::new(0)),
-            Resolved::LastValue => Cell::LastValue {
+            Resolved::LastValue | Resolved::Info | Resolved::StateSet { .. } => Cell::LastValue {
                 bits: AtomicU64::new(zero),
                 kind,
             },
-            Resolved::Histogram { bounds } => Cell::Histogram(HistogramCell::new(bounds.clone())),
+            Resolved::Histogram { bounds } | Resolved::GaugeHistogram { bounds } => {
+                Cell::Histogram(HistogramCell::new(bounds.clone()))
+            }
+            // A summary is a histogram with the single overflow bucket: its count and sum.
+            Resolved::Summary => Cell::Histogram(HistogramCell::new(Arc::from([]))),
         }
     }
 

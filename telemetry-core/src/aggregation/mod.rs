@@ -6,11 +6,14 @@
 //! | [`Aggregation::Count`] | how many values were recorded | monotonic Sum of `u64` |
 //! | [`Aggregation::LastValue`] | the most recent value | Gauge |
 //! | [`Aggregation::Histogram`] | bucket counts, count, sum, min, max | Histogram |
+//! | [`Aggregation::Summary`] | count and sum | Summary |
 //! | [`Aggregation::Drop`] | nothing | nothing |
 //!
 //! Default aggregation by instrument kind: counters and up-down counters (synchronous or
-//! observable) → Sum; gauges → LastValue; histograms → Histogram; measures → Drop (as in
-//! OpenCensus, a measure is exported only through a view that selects it).
+//! observable) → Sum; gauges → LastValue; histograms → Histogram; summaries → Summary;
+//! measures → Drop (as in OpenCensus, a measure is exported only through a view that
+//! selects it). Info, state set and gauge-histogram instruments have their own fixed
+//! aggregation: a view may rename, filter or drop them, not re-aggregate them.
 //!
 //! Histogram buckets are *upper-inclusive*: a value `v` lands in the first bucket whose bound
 //! `b` satisfies `v <= b`, i.e. buckets are `(lo, hi]`, as in Prometheus and OpenTelemetry.
@@ -18,7 +21,7 @@
 //! did there.
 
 pub(crate) mod cell;
-mod histogram;
+pub(crate) mod histogram;
 
 use std::sync::Arc;
 
@@ -44,13 +47,30 @@ pub enum Aggregation {
         /// Finite, strictly increasing upper bounds.
         bounds: Vec<f64>,
     },
+    /// Count and sum of the recorded values (a Prometheus summary without quantiles).
+    Summary,
 }
 
 /// The aggregation a stream actually runs, with its parameters resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Resolved {
-    Sum { monotonic: bool },
+    Sum {
+        monotonic: bool,
+    },
     Count,
     LastValue,
-    Histogram { bounds: Arc<[f64]> },
+    Histogram {
+        bounds: Arc<[f64]>,
+    },
+    Summary,
+    /// A constant 1 per series: the attributes are the information.
+    Info,
+    /// The index of the current state, expanded into one point per state on collection.
+    StateSet {
+        states: Arc<[String]>,
+    },
+    /// Recomputed from a callback's values at each collection.
+    GaugeHistogram {
+        bounds: Arc<[f64]>,
+    },
 }

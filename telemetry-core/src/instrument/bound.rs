@@ -166,3 +166,26 @@ impl<T: HistogramValue> BoundHistogram<T> {
         self.cells.record(value.into_number());
     }
 }
+
+bound_handle!(
+    /// A [`Summary`](super::Summary) bound to one attribute set.
+    ///
+    /// ```
+    /// # use telemetry_core::testing::TestProvider;
+    /// let t = TestProvider::new();
+    /// let sizes = t.meter().f64_summary("request.size").with_unit("By").build().unwrap();
+    /// let bound = sizes.bind(&[]);
+    /// bound.record(100.0);
+    /// bound.record(300.0);
+    /// t.snapshot().assert_summary("request.size", &[], 2, 400.0);
+    /// ```
+    BoundSummary<HistogramValue>, Resolved::Summary
+);
+
+impl<T: HistogramValue> BoundSummary<T> {
+    /// Records one observation.
+    #[inline]
+    pub fn record(&self, value: T) {
+        self.cells.record(value.into_number());
+    }
+}

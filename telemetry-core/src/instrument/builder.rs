@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::observable::{CollectContext, ObservableCore, Observations};
 use super::{
-    Counter, CounterValue, Gauge, GaugeValue, Histogram, HistogramValue, InstrumentKind, Measure,
-    MeasureValue, ObservableCounter, ObservableGauge, ObservableUpDownCounter, UpDownCounter,
-    UpDownCounterValue,
+    Counter, CounterValue, Gauge, GaugeValue, Histogram, HistogramValue, Info, InstrumentKind,
+    Measure, MeasureValue, ObservableCounter, ObservableGauge, ObservableGaugeHistogram,
+    ObservableUpDownCounter, StateSet, Summary, UpDownCounter, UpDownCounterValue,
 };
 use crate::error::Error;
 use crate::number::{NumberKind, Numeric};
@@ -24,6 +24,8 @@ pub(crate) struct Descriptor {
     pub(crate) kind: InstrumentKind,
     pub(crate) number: NumberKind,
     pub(crate) buckets: Option<Vec<f64>>,
+    /// The states of a state set, in order.
+    pub(crate) states: Option<Arc<[String]>>,
 }
 
 impl Descriptor {
@@ -35,6 +37,7 @@ impl Descriptor {
             kind,
             number,
             buckets: None,
+            states: None,
         }
     }
 }
@@ -94,6 +97,27 @@ build_sync!(UpDownCounter, UpDownCounterValue);
 build_sync!(Gauge, GaugeValue);
 build_sync!(Histogram, HistogramValue);
 build_sync!(Measure, MeasureValue);
+build_sync!(Summary, HistogramValue);
+
+impl InstrumentBuilder<'_, Info> {
+    /// Registers the instrument; the same definition twice returns the same instrument.
+    pub fn build(self) -> Result<Info, Error> {
+        Ok(Info::from_core(
+            self.meter.sync_instrument(self.descriptor)?,
+        ))
+    }
+}
+
+impl InstrumentBuilder<'_, StateSet> {
+    /// Registers the instrument; the same name with other states is an [`Error::Conflict`].
+    pub fn build(self) -> Result<StateSet, Error> {
+        let states = self.descriptor.states.clone().unwrap_or_default();
+        Ok(StateSet::from_core(
+            self.meter.sync_instrument(self.descriptor)?,
+            states,
+        ))
+    }
+}
 
 impl<T: HistogramValue> InstrumentBuilder<'_, Histogram<T>> {
     /// Sets explicit bucket bounds (finite, strictly increasing); the default is
@@ -189,3 +213,14 @@ macro_rules! build_observable {
 build_observable!(ObservableCounter, CounterValue);
 build_observable!(ObservableUpDownCounter, UpDownCounterValue);
 build_observable!(ObservableGauge, GaugeValue);
+build_observable!(ObservableGaugeHistogram, HistogramValue);
+
+impl<T: HistogramValue> ObservableBuilder<'_, ObservableGaugeHistogram<T>, T> {
+    /// Sets explicit bucket bounds (finite, strictly increasing); the default is
+    /// [`DEFAULT_BUCKETS`](crate::aggregation::DEFAULT_BUCKETS).
+    #[must_use]
+    pub fn with_buckets(mut self, bounds: Vec<f64>) -> Self {
+        self.descriptor.buckets = Some(bounds);
+        self
+    }
+}

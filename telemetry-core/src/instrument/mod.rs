@@ -10,10 +10,15 @@ pub(crate) mod builder;
 pub(crate) mod observable;
 mod sync;
 
-pub use bound::{BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter};
+pub use bound::{BoundCounter, BoundGauge, BoundHistogram, BoundSummary, BoundUpDownCounter};
 pub use builder::{InstrumentBuilder, ObservableBuilder};
-pub use observable::{ObservableCounter, ObservableGauge, ObservableUpDownCounter, Observations};
-pub use sync::{Counter, Gauge, Histogram, Measure, Measurement, UpDownCounter};
+pub use observable::{
+    ObservableCounter, ObservableGauge, ObservableGaugeHistogram, ObservableUpDownCounter,
+    Observations,
+};
+pub use sync::{
+    Counter, Gauge, Histogram, Info, Measure, Measurement, StateSet, Summary, UpDownCounter,
+};
 
 pub(crate) use sync::InstrumentCore;
 
@@ -38,6 +43,19 @@ pub enum InstrumentKind {
     ObservableUpDownCounter,
     /// A value reported by a callback.
     ObservableGauge,
+    /// A synchronous count and sum of observations (Prometheus summary).
+    Summary,
+    /// Information as labels, value 1 (Prometheus info).
+    Info,
+    /// One current state out of a fixed set (OpenMetrics stateset, Python's `Enum`).
+    StateSet,
+    /// Information as labels reported by a callback (a derived `#[metric(info)]` struct).
+    ObservableInfo,
+    /// A state set reported by a callback (a derived `#[metric(state_set)]` field).
+    ObservableStateSet,
+    /// The current distribution of values reported by a callback (OpenMetrics
+    /// gaugehistogram).
+    ObservableGaugeHistogram,
 }
 
 impl InstrumentKind {
@@ -49,6 +67,9 @@ impl InstrumentKind {
             InstrumentKind::ObservableCounter
                 | InstrumentKind::ObservableUpDownCounter
                 | InstrumentKind::ObservableGauge
+                | InstrumentKind::ObservableInfo
+                | InstrumentKind::ObservableStateSet
+                | InstrumentKind::ObservableGaugeHistogram
         )
     }
 }

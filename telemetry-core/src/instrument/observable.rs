@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::aggregation::cell::CellValue;
+use crate::aggregation::histogram::HistogramCell;
 use crate::aggregation::Resolved;
 use crate::attributes::{Attributes, KeyValue};
 use crate::data::Metric;
@@ -53,6 +54,9 @@ impl ObservableStream {
     }
 
     pub(crate) fn collect(&self, observed: &[(Attributes, Number)], now: SystemTime) -> Metric {
+        if let Resolved::GaugeHistogram { bounds } = &self.spec.aggregation {
+            return self.collect_distribution(bounds, observed, now);
+        }
         // Observations that differ only in keys the view drops are combined: summed for
         // sums (each is a cumulative total of its own series), the last one for gauges.
         let mut merged: Vec<(Attributes, Number)> = Vec::with_capacity(observed.len());
@@ -80,6 +84,38 @@ impl ObservableStream {
             })
             .collect();
         drop(starts);
+        self.spec.metric(self.spec.data(points, now))
+    }
+}
+
+impl ObservableStream {
+    /// A gauge histogram: every observation is one value of the current distribution, so
+    /// the values of one attribute set are bucketed afresh at each collection.
+    fn collect_distribution(
+        &self,
+        bounds: &Arc<[f64]>,
+        observed: &[(Attributes, Number)],
+        now: SystemTime,
+    ) -> Metric {
+        let mut cells: Vec<(Attributes, HistogramCell)> = Vec::new();
+        for (attributes, value) in observed {
+            let attributes = match &self.spec.attribute_keys {
+                Some(_) => Attributes::filtered(attributes, self.spec.filter()),
+                None => attributes.clone(),
+            };
+            let index = match cells.iter().position(|(a, _)| *a == attributes) {
+                Some(index) => index,
+                None => {
+                    cells.push((attributes, HistogramCell::new(bounds.clone())));
+                    cells.len() - 1
+                }
+            };
+            cells[index].1.observe(value.as_f64());
+        }
+        let points = cells
+            .into_iter()
+            .map(|(attributes, cell)| (attributes, now, CellValue::Histogram(cell.snapshot())))
+            .collect();
         self.spec.metric(self.spec.data(points, now))
     }
 }
@@ -176,4 +212,21 @@ observable_handle!(
 observable_handle!(
     /// A value reported by a callback.
     ObservableGauge
+);
+observable_handle!(
+    /// The current distribution of a set of values, reported by a callback: each
+    /// [`observe`](Observations::observe) is one value (a queued job's age, a buffer's size),
+    /// and each collection buckets the values afresh, so counts go down as well as up
+    /// (OpenMetrics `gaugehistogram`).
+    ///
+    /// ```
+    /// # use telemetry_core::testing::TestProvider;
+    /// let t = TestProvider::new();
+    /// let _ages = t.meter().f64_observable_gauge_histogram("queue.job.age").with_unit("s")
+    ///     .with_buckets(vec![1.0, 10.0])
+    ///     .with_callback(|o| for age in [0.5, 2.0, 30.0] { o.observe(age, &[]) })
+    ///     .build().unwrap();
+    /// t.snapshot().assert_histogram("queue.job.age", &[], &[1, 1, 1], 32.5);
+    /// ```
+    ObservableGaugeHistogram
 );

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use super::bound::BoundCells;
 use super::{
-    BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter, CounterValue, GaugeValue,
-    HistogramValue, InstrumentKind, MeasureValue, UpDownCounterValue,
+    BoundCounter, BoundGauge, BoundHistogram, BoundSummary, BoundUpDownCounter, CounterValue,
+    GaugeValue, HistogramValue, InstrumentKind, MeasureValue, UpDownCounterValue,
 };
 use crate::attributes::KeyValue;
+use crate::error::Error;
 use crate::number::Number;
 use crate::stream::Stream;
 
@@ -21,7 +22,7 @@ pub(crate) struct InstrumentCore {
 
 impl InstrumentCore {
     #[inline]
-    fn record(&self, value: Number, attributes: &[KeyValue]) {
+    pub(crate) fn record(&self, value: Number, attributes: &[KeyValue]) {
         for stream in self.streams.iter() {
             stream.record(value, attributes);
         }
@@ -154,6 +155,143 @@ impl<T: HistogramValue> Histogram<T> {
     #[inline]
     pub fn record(&self, value: T, attributes: &[KeyValue]) {
         self.core.record(value.into_number(), attributes);
+    }
+}
+
+sync_instrument!(
+    /// Count and sum of observations (`f64` or `u64`), the Prometheus summary: exported as
+    /// `<name>_count` and `<name>_sum`. No quantiles are computed (they cannot be aggregated
+    /// across instances; use a [`Histogram`] for those).
+    ///
+    /// ```
+    /// # use telemetry_core::{testing::TestProvider, KeyValue};
+    /// let t = TestProvider::new();
+    /// let sizes = t.meter().f64_summary("request.size").with_unit("By").build().unwrap();
+    /// sizes.record(512.0, &[KeyValue::new("route", "/")]);
+    /// t.snapshot().assert_summary("request.size", &[KeyValue::new("route", "/")], 1, 512.0);
+    /// ```
+    Summary<HistogramValue>, InstrumentKind::Summary, BoundSummary
+);
+
+impl<T: HistogramValue> Summary<T> {
+    /// Records one observation (Python's `Summary.observe`).
+    #[inline]
+    pub fn record(&self, value: T, attributes: &[KeyValue]) {
+        self.core.record(value.into_number(), attributes);
+    }
+}
+
+/// Information carried as labels: each [`set`](Self::set) exports one series of value 1
+/// whose attributes are the information (Python's `Info`; `<name>_info{…} 1` in Prometheus).
+///
+/// ```
+/// # use telemetry_core::{testing::TestProvider, KeyValue};
+/// let t = TestProvider::new();
+/// let build = t.meter().info("my_build_version").with_description("Build").build().unwrap();
+/// let labels = [KeyValue::new("version", "1.2.3"), KeyValue::new("buildhost", "foo@bar")];
+/// build.set(&labels);
+/// t.snapshot().assert_info("my_build_version", &labels);
+/// ```
+#[derive(Clone)]
+pub struct Info {
+    pub(crate) core: Arc<InstrumentCore>,
+}
+
+impl fmt::Debug for Info {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Info")
+            .field("streams", &self.core.streams)
+            .finish()
+    }
+}
+
+impl Info {
+    pub(crate) const KIND: InstrumentKind = InstrumentKind::Info;
+
+    pub(crate) fn from_core(core: Arc<InstrumentCore>) -> Self {
+        Info { core }
+    }
+
+    /// Exports the series `attributes` (value 1) from now on.
+    pub fn set(&self, attributes: &[KeyValue]) {
+        self.core.record(Number::U64(1), attributes);
+    }
+}
+
+/// One current state out of a fixed set (OpenMetrics `stateset`, Python's `Enum`): each
+/// series exports one point per state, labelled `<name>="<state>"`, 1 for the current state
+/// and 0 for the others.
+///
+/// ```
+/// # use telemetry_core::{testing::TestProvider, KeyValue};
+/// let t = TestProvider::new();
+/// let state = t.meter()
+///     .state_set("task_state", ["starting", "running", "stopped"])
+///     .build()
+///     .unwrap();
+/// state.set("running", &[KeyValue::new("task", "a")]).unwrap();
+/// assert!(state.set("exploded", &[]).is_err());
+/// t.snapshot().assert_state("task_state", &[KeyValue::new("task", "a")], "running");
+/// ```
+#[derive(Clone)]
+pub struct StateSet {
+    pub(crate) core: Arc<InstrumentCore>,
+    states: Arc<[String]>,
+}
+
+impl fmt::Debug for StateSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateSet")
+            .field("states", &self.states)
+            .field("streams", &self.core.streams)
+            .finish()
+    }
+}
+
+impl StateSet {
+    pub(crate) const KIND: InstrumentKind = InstrumentKind::StateSet;
+
+    pub(crate) fn from_core(core: Arc<InstrumentCore>, states: Arc<[String]>) -> Self {
+        StateSet { core, states }
+    }
+
+    /// The states, in declaration order.
+    #[must_use]
+    pub fn states(&self) -> &[String] {
+        &self.states
+    }
+
+    /// Makes `state` the current state of the series `attributes`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownState`] if `state` is not one of [`states`](Self::states).
+    pub fn set(&self, state: &str, attributes: &[KeyValue]) -> Result<(), Error> {
+        let index = self
+            .states
+            .iter()
+            .position(|s| s == state)
+            .ok_or_else(|| self.unknown(state))?;
+        self.set_index(index, attributes)
+    }
+
+    /// Makes the state at `index` (in [`states`](Self::states)) current: no string
+    /// comparison, for enums (see [`EnumLabel::index`](crate::EnumLabel::index)).
+    ///
+    /// # Errors
+    /// [`Error::UnknownState`] if `index` is out of range.
+    pub fn set_index(&self, index: usize, attributes: &[KeyValue]) -> Result<(), Error> {
+        if index >= self.states.len() {
+            return Err(self.unknown(&format!("#{index}")));
+        }
+        self.core.record(Number::U64(index as u64), attributes);
+        Ok(())
+    }
+
+    fn unknown(&self, state: &str) -> Error {
+        Error::UnknownState {
+            state: state.to_owned(),
+            states: self.states.to_vec(),
+        }
     }
 }
 

@@ -8,10 +8,12 @@ use crate::error::Error;
 use crate::instrument::builder::Descriptor;
 use crate::instrument::observable::ObservableCore;
 use crate::instrument::{
-    Counter, CounterValue, Gauge, GaugeValue, Histogram, HistogramValue, InstrumentBuilder,
+    Counter, CounterValue, Gauge, GaugeValue, Histogram, HistogramValue, Info, InstrumentBuilder,
     InstrumentCore, InstrumentKind, Measure, MeasureValue, ObservableBuilder, ObservableCounter,
-    ObservableGauge, ObservableUpDownCounter, UpDownCounter, UpDownCounterValue,
+    ObservableGauge, ObservableGaugeHistogram, ObservableUpDownCounter, StateSet, Summary,
+    UpDownCounter, UpDownCounterValue,
 };
+use crate::number::NumberKind;
 
 /// Creates instruments; cheap to clone.
 #[derive(Clone, Debug)]
@@ -142,7 +144,51 @@ impl Meter {
         self.observable(name, InstrumentKind::ObservableGauge)
     }
 
+    /// A summary (count and sum) of `f64` or `u64`.
+    #[must_use]
+    pub fn summary<T: HistogramValue>(
+        &self,
+        name: impl Into<String>,
+    ) -> InstrumentBuilder<'_, Summary<T>> {
+        self.sync(name, Summary::<T>::KIND, T::KIND)
+    }
+
+    /// An info metric: name it without the `_info` suffix, the Prometheus exporter adds it.
+    #[must_use]
+    pub fn info(&self, name: impl Into<String>) -> InstrumentBuilder<'_, Info> {
+        self.sync(name, Info::KIND, NumberKind::U64)
+    }
+
+    /// A state set over `states` (non-empty, distinct, non-empty strings; checked by
+    /// `build`). With an [`EnumLabel`](crate::EnumLabel) enum: `state_set(name, E::VALUES)`.
+    #[must_use]
+    pub fn state_set<S: Into<String>>(
+        &self,
+        name: impl Into<String>,
+        states: impl IntoIterator<Item = S>,
+    ) -> InstrumentBuilder<'_, StateSet> {
+        let mut builder = self.sync(name, StateSet::KIND, NumberKind::U64);
+        builder.descriptor.states = Some(states.into_iter().map(Into::into).collect());
+        builder
+    }
+
+    /// An observable gauge histogram of `f64` or `u64`: the callback reports the values
+    /// whose current distribution is exported.
+    #[must_use]
+    pub fn observable_gauge_histogram<T: HistogramValue>(
+        &self,
+        name: impl Into<String>,
+    ) -> ObservableBuilder<'_, ObservableGaugeHistogram<T>, T> {
+        self.observable(name, InstrumentKind::ObservableGaugeHistogram)
+    }
+
     typed! {
+        /// `summary::<f64>`
+        f64_summary => summary::<f64> -> InstrumentBuilder<'_, Summary<f64>>;
+        /// `summary::<u64>`
+        u64_summary => summary::<u64> -> InstrumentBuilder<'_, Summary<u64>>;
+        /// `observable_gauge_histogram::<f64>`
+        f64_observable_gauge_histogram => observable_gauge_histogram::<f64> -> ObservableBuilder<'_, ObservableGaugeHistogram<f64>, f64>;
         /// `counter::<u64>`
         u64_counter => counter::<u64> -> InstrumentBuilder<'_, Counter<u64>>;
         /// `counter::<f64>`

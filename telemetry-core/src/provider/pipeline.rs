@@ -35,6 +35,7 @@ struct Entry {
     kind: InstrumentKind,
     number: NumberKind,
     unit: String,
+    states: Option<Arc<[String]>>,
     instrument: Registered,
 }
 
@@ -63,6 +64,21 @@ impl std::fmt::Debug for Pipeline {
             .field("views", &self.views)
             .finish_non_exhaustive()
     }
+}
+
+/// A state set needs at least one state, each a non-empty string, none twice.
+fn validate_states(states: &[String]) -> Result<(), Error> {
+    let distinct = states
+        .iter()
+        .enumerate()
+        .all(|(i, s)| !s.is_empty() && !states[..i].contains(s));
+    if states.is_empty() || !distinct {
+        return Err(Error::UnknownState {
+            state: String::new(),
+            states: states.to_vec(),
+        });
+    }
+    Ok(())
 }
 
 /// A poisoned lock only means a user callback panicked mid-collection; the registry itself
@@ -98,6 +114,9 @@ impl Pipeline {
         if let Some(bounds) = &d.buckets {
             validate_buckets(&d.name, bounds)?;
         }
+        if let Some(states) = &d.states {
+            validate_states(states)?;
+        }
         Ok(())
     }
 
@@ -109,6 +128,7 @@ impl Pipeline {
             kind: d.kind,
             number: d.number,
             buckets: d.buckets.as_deref(),
+            states: d.states.as_ref(),
             cardinality_limit: self.cardinality_limit,
         }
     }
@@ -123,7 +143,7 @@ impl Pipeline {
             return Ok(None);
         };
         let e = &reg.entries[index];
-        if e.kind != d.kind || e.number != d.number || e.unit != d.unit {
+        if e.kind != d.kind || e.number != d.number || e.unit != d.unit || e.states != d.states {
             return Err(Error::conflict(
                 &d.name,
                 (e.kind, e.number, &e.unit),
@@ -141,6 +161,7 @@ impl Pipeline {
             kind: d.kind,
             number: d.number,
             unit: d.unit.clone(),
+            states: d.states.clone(),
             instrument,
         });
     }
