@@ -11,11 +11,14 @@
 
 mod family;
 pub mod names;
+pub mod process;
 mod server;
 pub mod text;
+pub mod textfile;
 
 pub use server::ScrapeServer;
 pub use text::{encode as encode_text, TextOptions, Warning};
+pub use textfile::{write_textfile, Exposition, Step, TextfileError, TextfileWriter};
 
 use std::io;
 use std::net::{TcpListener, ToSocketAddrs};
