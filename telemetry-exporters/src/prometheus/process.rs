@@ -1,4 +1,4 @@
-//! The standard process metrics of Prometheus clients, and a build-info gauge.
+//! The standard process metrics of Prometheus clients, and a build-info metric.
 //!
 //! Opt-in: nothing is registered unless [`ProcessCollector::register`] (or
 //! [`register_process_metrics`]) is called. The names, types and meanings are those of the
@@ -36,7 +36,6 @@
 //! register_build_info(&meter, "myapp", &[KeyValue::new("version", "1.2.3"), KeyValue::new("revision", "abc123")])?;
 //!
 //! let text = exporter.render()?;
-//! assert!(text.contains("\nmyapp_build_info{revision=\"abc123\",version=\"1.2.3\"} 1\n"));
 //! # #[cfg(target_os = "linux")]
 //! assert!(text.contains("# TYPE process_cpu_seconds_total counter\n"));
 //! # Ok::<(), telemetry_core::Error>(())
@@ -48,7 +47,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use telemetry_core::{Error, KeyValue, Meter};
+use telemetry_core::{Error, Info, KeyValue, Meter};
 
 /// Whether [`ProcessCollector::register`] registers anything on this platform (Linux
 /// only).
@@ -70,11 +69,13 @@ pub fn register_process_metrics(meter: &Meter) -> Result<(), Error> {
     ProcessCollector::new().register(meter)
 }
 
-/// Registers `<prefix>_build_info`, a gauge of value 1 whose labels carry the build
-/// information (the Prometheus convention: `version`, `revision`, `branch`, …), so that
+/// Registers `<prefix>_build_info`, an [`Info`] metric (a series of value 1) whose labels
+/// carry the build information (by convention `version`, `revision`, `branch`, …), so that
 /// queries can join on them (`… * on(instance) group_left(version) myapp_build_info`).
 ///
-/// Call it once per meter provider; the labels are fixed at registration.
+/// The instrument is named `<prefix>_build`: the Prometheus encoders add `_info` (text
+/// 0.0.4: a `gauge` family `<prefix>_build_info`; OpenMetrics: an `info` family). Call it
+/// once per meter provider; [`Info::set`] on the returned handle adds another series.
 ///
 /// ```
 /// use telemetry_core::{testing::TestProvider, KeyValue};
@@ -83,17 +84,20 @@ pub fn register_process_metrics(meter: &Meter) -> Result<(), Error> {
 /// let t = TestProvider::new();
 /// let labels = [KeyValue::new("version", env!("CARGO_PKG_VERSION")), KeyValue::new("revision", "abc123")];
 /// register_build_info(&t.meter(), "myapp", &labels)?;
-/// t.snapshot().assert_gauge("myapp_build_info", &labels, 1_i64);
+/// t.snapshot().assert_info("myapp_build", &labels);
 /// # Ok::<(), telemetry_core::Error>(())
 /// ```
-pub fn register_build_info(meter: &Meter, prefix: &str, labels: &[KeyValue]) -> Result<(), Error> {
-    let labels = labels.to_vec();
-    meter
-        .i64_observable_gauge(format!("{prefix}_build_info"))
-        .with_description("A metric with a constant '1' value labeled by the build's version, revision and other build information")
-        .with_callback(move |o| o.observe(1, &labels))
+pub fn register_build_info(
+    meter: &Meter,
+    prefix: &str,
+    labels: &[KeyValue],
+) -> Result<Info, Error> {
+    let info = meter
+        .info(format!("{prefix}_build"))
+        .with_description("Build information: version, revision and the like, as labels")
         .build()?;
-    Ok(())
+    info.set(labels);
+    Ok(info)
 }
 
 /// Registers the process metrics, optionally with a namespace or for another process;

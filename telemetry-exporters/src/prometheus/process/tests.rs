@@ -211,27 +211,18 @@ fn this_process_has_plausible_values() {
 }
 
 #[test]
-fn build_info_is_one_with_the_labels() {
-    let exporter = PrometheusExporter::new();
-    let provider = MeterProvider::builder()
-        .with_reader(exporter.clone())
-        .build();
-    register_build_info(
-        &provider.meter("build"),
-        "myapp",
-        &[
-            KeyValue::new("version", "1.2.3"),
-            KeyValue::new("revision", "abc123"),
-            KeyValue::new("branch", "main"),
-        ],
-    )
-    .unwrap();
-    let text = exporter.render().unwrap();
-    assert!(
-        text.contains(concat!(
-            "# TYPE myapp_build_info gauge\n",
-            "myapp_build_info{branch=\"main\",revision=\"abc123\",version=\"1.2.3\"} 1\n"
-        )),
-        "{text}"
-    );
+fn build_info_is_an_info_metric_with_the_labels() {
+    let t = TestProvider::new();
+    let labels = [
+        KeyValue::new("version", "1.2.3"),
+        KeyValue::new("revision", "abc123"),
+        KeyValue::new("branch", "main"),
+    ];
+    register_build_info(&t.meter(), "myapp", &labels).unwrap();
+    let s = t.snapshot();
+    s.assert_info("myapp_build", &labels);
+    assert!(matches!(
+        s.metric("myapp_build").unwrap().data,
+        telemetry_core::MetricData::Info(_)
+    ));
 }
