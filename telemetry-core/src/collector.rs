@@ -124,6 +124,11 @@ impl<T: ObservedValue> ObservedValue for Option<T> {
 
 /// A field type usable as a state set: an [`EnumLabel`] enum, or `Option` of one (`None`:
 /// no observation this time).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a state set: it is not an `EnumLabel` enum, nor an `Option` of one",
+    label = "not an `EnumLabel` enum",
+    note = "a `#[metric(state_set)]` field's type is an enum without fields that derives `EnumLabel` (`#[derive(Clone, Copy, EnumLabel)]`), or an `Option` of one"
+)]
 pub trait ObservedState {
     /// The enum whose variants are the states.
     type Enum: EnumLabel;

@@ -20,6 +20,11 @@
 ///
 /// assert_eq!(Door::Closed.as_str(), "closed");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `EnumLabel`",
+    label = "not an `EnumLabel` enum",
+    note = "derive it on an enum without fields: `#[derive(Clone, Copy, EnumLabel)]`"
+)]
 pub trait EnumLabel: Copy + Send + Sync + 'static {
     /// Every variant's string, in declaration order.
     const VALUES: &'static [&'static str];
