@@ -70,6 +70,10 @@ pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
 pub use view::View;
 
 // The derive's user guide lives in this crate so its links and examples resolve here.
+/// Derives [`EnumLabel`](trait@EnumLabel) for an enum without fields: see [State sets and
+/// enum labels](derive@MetricCollector#state-sets-and-enum-labels) in the derive guide.
+#[cfg(feature = "derive")]
+pub use telemetry_derive::EnumLabel;
 #[cfg(feature = "derive")]
 #[doc = include_str!("../DERIVE.md")]
 pub use telemetry_derive::MetricCollector;

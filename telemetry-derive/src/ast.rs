@@ -1,12 +1,13 @@
 //! The derive's view of the input: the struct, its `#[metric]` fields, and what each field
 //! *is* (its [`Role`]). Field types are classified syntactically, by the last path segment,
 //! because a proc macro sees no types; the where-clause `expand.rs` adds then makes the
-//! compiler confirm each classification at the field.
+//! compiler confirm each classification at the field. A state set's enum cannot be
+//! recognised by name at all, so `#[metric(state_set)]` says what the field is.
 
 use syn::ext::IdentExt;
 use syn::{Data, DataStruct, DeriveInput, Fields, Generics, Ident, PathArguments, Type};
 
-use crate::attr;
+use crate::attr::{self, Kind};
 use crate::ctxt::Ctxt;
 
 /// The struct being derived.
@@ -32,6 +33,9 @@ pub(crate) struct Field<'a> {
 pub(crate) enum Role {
     /// Observed at collection (`u64`, `Option<f64>`, `Duration`, ...).
     Value(Value),
+    /// `#[metric(state_set)]`: an `EnumLabel` enum (or `Option` of one) observed at
+    /// collection, one series per state.
+    State,
     /// A bound handle, bound at registration.
     Instrument(Instrument),
     /// `#[metric(flatten)]`: a nested collector.
@@ -55,15 +59,25 @@ pub(crate) enum Instrument {
     UpDownCounter,
     Gauge,
     Histogram,
+    Summary,
 }
 
 impl Instrument {
+    const ALL: [Instrument; 5] = [
+        Instrument::Counter,
+        Instrument::UpDownCounter,
+        Instrument::Gauge,
+        Instrument::Histogram,
+        Instrument::Summary,
+    ];
+
     pub(crate) fn type_name(self) -> &'static str {
         match self {
             Instrument::Counter => "BoundCounter",
             Instrument::UpDownCounter => "BoundUpDownCounter",
             Instrument::Gauge => "BoundGauge",
             Instrument::Histogram => "BoundHistogram",
+            Instrument::Summary => "BoundSummary",
         }
     }
 }
@@ -126,7 +140,13 @@ impl<'a> Container<'a> {
         }
     }
 
+    /// Whether the struct is `#[metric(info)]`.
+    pub(crate) fn is_info(&self) -> bool {
+        self.attrs.info.is_some()
+    }
+
     /// The prefix of derived metric names: `prefix = "..."`, else the type name in `snake_case`.
+    /// An info struct's metric is named the prefix.
     pub(crate) fn prefix(&self) -> String {
         match &self.attrs.prefix {
             Some(prefix) => prefix.value.value(),
@@ -146,6 +166,17 @@ impl<'a> Field<'a> {
             Role::Flatten
         } else if attrs.attribute.is_some() {
             Role::Attribute
+        } else if attrs
+            .kind
+            .as_ref()
+            .is_some_and(|k| k.value == Kind::StateSet)
+        {
+            // Any type but an instrument (for which `check_kind` reports `state_set`): the
+            // where-clause `Type: ObservedState` checks it.
+            match classify(&field.ty) {
+                instrument @ Role::Instrument(_) => instrument,
+                _ => Role::State,
+            }
         } else {
             classify(&field.ty)
         };
@@ -184,14 +215,7 @@ fn classify(ty: &Type) -> Role {
         return Role::Unsupported;
     };
     let name = last.ident.to_string();
-    let instrument = match name.as_str() {
-        "BoundCounter" => Some(Instrument::Counter),
-        "BoundUpDownCounter" => Some(Instrument::UpDownCounter),
-        "BoundGauge" => Some(Instrument::Gauge),
-        "BoundHistogram" => Some(Instrument::Histogram),
-        _ => None,
-    };
-    if let Some(instrument) = instrument {
+    if let Some(instrument) = Instrument::ALL.into_iter().find(|i| i.type_name() == name) {
         return Role::Instrument(instrument);
     }
     match &last.arguments {
@@ -259,7 +283,7 @@ mod tests {
 
     #[test]
     fn classification() {
-        let cases: [(Type, Role); 10] = [
+        let cases: [(Type, Role); 11] = [
             (syn::parse_quote!(u64), Role::Value(Value::Number)),
             (syn::parse_quote!(bool), Role::Value(Value::Bool)),
             (syn::parse_quote!(Option<bool>), Role::Value(Value::Bool)),
@@ -274,6 +298,10 @@ mod tests {
             (
                 syn::parse_quote!(telemetry_core::BoundHistogram<f64>),
                 Role::Instrument(Instrument::Histogram),
+            ),
+            (
+                syn::parse_quote!(BoundSummary<u64>),
+                Role::Instrument(Instrument::Summary),
             ),
             (syn::parse_quote!(String), Role::Unsupported),
             (syn::parse_quote!(Option<String>), Role::Unsupported),

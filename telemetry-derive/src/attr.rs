@@ -1,4 +1,5 @@
-//! `#[metric(...)]` attributes → [`Container`] and [`Field`].
+//! `#[metric(...)]` attributes → [`Container`] and [`Field`], plus the key parsers
+//! `#[label(...)]` (in `label.rs`) shares.
 //!
 //! None of the parsers return a `Result`: an unknown, malformed or duplicated key is reported
 //! to the [`Ctxt`] and parsing goes on with the next key, so the user sees every bad
@@ -13,13 +14,13 @@ use syn::{Lit, LitStr, Token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    Symbol, ATTRIBUTE, BUCKETS, COUNTER, CRATE, DESCRIPTION, DOC, FLATTEN, GAUGE, METRIC, NAME,
-    PREFIX, UNIT, UPDOWN_COUNTER,
+    Symbol, ATTRIBUTE, BUCKETS, COUNTER, CRATE, DESCRIPTION, DOC, FLATTEN, GAUGE, INFO, METRIC,
+    NAME, PREFIX, STATE_SET, UNIT, UPDOWN_COUNTER,
 };
 
-const CONTAINER_KEYS: &str = "`prefix`, `crate`";
-const FIELD_KEYS: &str = "`gauge`, `counter`, `updown_counter`, `unit`, `description`, `name`, \
-                          `buckets`, `flatten`, `attribute`";
+const CONTAINER_KEYS: &str = "`prefix`, `crate`, `info`";
+const FIELD_KEYS: &str = "`gauge`, `counter`, `updown_counter`, `state_set`, `unit`, \
+                          `description`, `name`, `buckets`, `flatten`, `attribute`";
 
 /// A parsed key and its value; `key` is kept to point errors at it.
 pub(crate) struct Keyed<T> {
@@ -27,27 +28,30 @@ pub(crate) struct Keyed<T> {
     pub(crate) value: T,
 }
 
-/// One slot per key: a second occurrence is an error at the second key.
-struct Attr<'c, T> {
+/// One slot per key of the attribute `attr` (`metric` or `label`): a second occurrence is an
+/// error at the second key.
+pub(crate) struct Attr<'c, T> {
     cx: &'c Ctxt,
+    attr: Symbol,
     name: Symbol,
     slot: Option<Keyed<T>>,
 }
 
 impl<'c, T> Attr<'c, T> {
-    fn none(cx: &'c Ctxt, name: Symbol) -> Self {
+    pub(crate) fn none(cx: &'c Ctxt, attr: Symbol, name: Symbol) -> Self {
         Attr {
             cx,
+            attr,
             name,
             slot: None,
         }
     }
 
-    fn set(&mut self, key: &syn::Path, value: T) {
+    pub(crate) fn set(&mut self, key: &syn::Path, value: T) {
         if self.slot.is_some() {
             self.cx.error_spanned_by(
                 key,
-                format_args!("duplicate metric attribute `{}`", self.name),
+                format_args!("duplicate {} attribute `{}`", self.attr, self.name),
             );
         } else {
             self.slot = Some(Keyed {
@@ -57,7 +61,7 @@ impl<'c, T> Attr<'c, T> {
         }
     }
 
-    fn get(self) -> Option<Keyed<T>> {
+    pub(crate) fn get(self) -> Option<Keyed<T>> {
         self.slot
     }
 }
@@ -66,12 +70,17 @@ impl<'c, T> Attr<'c, T> {
 pub(crate) struct Container {
     pub(crate) prefix: Option<Keyed<LitStr>>,
     krate: Option<Keyed<syn::Path>>,
+    /// `#[metric(info)]`: the struct is one info metric whose labels are its attributes.
+    pub(crate) info: Option<Keyed<()>>,
+    /// The struct's `///` comment (the info metric's description).
+    pub(crate) doc: String,
 }
 
 impl Container {
     pub(crate) fn from_ast(cx: &Ctxt, input: &syn::DeriveInput) -> Self {
-        let mut prefix = Attr::none(cx, PREFIX);
-        let mut krate = Attr::none(cx, CRATE);
+        let mut prefix = Attr::none(cx, METRIC, PREFIX);
+        let mut krate = Attr::none(cx, METRIC, CRATE);
+        let mut info = Attr::none(cx, METRIC, INFO);
 
         for attr in input.attrs.iter().filter(|attr| attr.path() == METRIC) {
             let result = attr.parse_nested_meta(|meta| {
@@ -82,17 +91,15 @@ impl Container {
                     }
                 } else if meta.path == CRATE {
                     // #[metric(crate = "path::to::telemetry_core")]
-                    if let Some(s) = get_lit_str(cx, CRATE, &meta)? {
-                        match s.parse::<syn::Path>() {
-                            Ok(path) => krate.set(&meta.path, path),
-                            Err(_) => cx.error_spanned_by(
-                                &s,
-                                format_args!("`crate` must be a path, found `{}`", s.value()),
-                            ),
-                        }
+                    if let Some(path) = get_crate_path(cx, &meta)? {
+                        krate.set(&meta.path, path);
                     }
+                } else if meta.path == INFO {
+                    // #[metric(info)]
+                    flag(cx, METRIC, INFO, &meta)?;
+                    info.set(&meta.path, ());
                 } else {
-                    unknown_key(cx, &meta, CONTAINER_KEYS)?;
+                    unknown_key(cx, &meta, METRIC, CONTAINER_KEYS)?;
                 }
                 Ok(())
             });
@@ -101,18 +108,30 @@ impl Container {
             }
         }
 
+        let info = info.get();
         Container {
             prefix: prefix.get(),
             krate: krate.get(),
+            doc: if info.is_some() {
+                doc(&input.attrs)
+            } else {
+                String::new()
+            },
+            info,
         }
     }
 
     /// The path generated code reaches `telemetry_core` through.
     pub(crate) fn krate(&self) -> syn::Path {
-        match &self.krate {
-            Some(krate) => krate.value.clone(),
-            None => syn::parse_quote!(::telemetry_core),
-        }
+        krate_or_default(self.krate.as_ref())
+    }
+}
+
+/// An explicit `crate = "..."`, else `::telemetry_core`.
+pub(crate) fn krate_or_default(krate: Option<&Keyed<syn::Path>>) -> syn::Path {
+    match krate {
+        Some(krate) => krate.value.clone(),
+        None => syn::parse_quote!(::telemetry_core),
     }
 }
 
@@ -122,16 +141,24 @@ pub(crate) enum Kind {
     Gauge,
     Counter,
     UpDownCounter,
+    /// Not a number: the field's type is an `EnumLabel` enum (or an `Option` of one).
+    StateSet,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Gauge, Kind::Counter, Kind::UpDownCounter];
+    const ALL: [Kind; 4] = [
+        Kind::Gauge,
+        Kind::Counter,
+        Kind::UpDownCounter,
+        Kind::StateSet,
+    ];
 
     pub(crate) fn symbol(self) -> Symbol {
         match self {
             Kind::Gauge => GAUGE,
             Kind::Counter => COUNTER,
             Kind::UpDownCounter => UPDOWN_COUNTER,
+            Kind::StateSet => STATE_SET,
         }
     }
 }
@@ -161,12 +188,12 @@ impl Field {
     pub(crate) fn from_ast(cx: &Ctxt, field: &syn::Field) -> Self {
         let mut marked = false;
         let mut kind = KindAttr { cx, slot: None };
-        let mut unit = Attr::none(cx, UNIT);
-        let mut description = Attr::none(cx, DESCRIPTION);
-        let mut name = Attr::none(cx, NAME);
-        let mut buckets = Attr::none(cx, BUCKETS);
-        let mut flatten = Attr::none(cx, FLATTEN);
-        let mut attribute = Attr::none(cx, ATTRIBUTE);
+        let mut unit = Attr::none(cx, METRIC, UNIT);
+        let mut description = Attr::none(cx, METRIC, DESCRIPTION);
+        let mut name = Attr::none(cx, METRIC, NAME);
+        let mut buckets = Attr::none(cx, METRIC, BUCKETS);
+        let mut flatten = Attr::none(cx, METRIC, FLATTEN);
+        let mut attribute = Attr::none(cx, METRIC, ATTRIBUTE);
 
         for attr in field.attrs.iter().filter(|attr| attr.path() == METRIC) {
             marked = true;
@@ -176,8 +203,9 @@ impl Field {
             }
             let result = attr.parse_nested_meta(|meta| {
                 if let Some(k) = Kind::ALL.into_iter().find(|k| meta.path == k.symbol()) {
-                    // #[metric(gauge)], #[metric(counter)], #[metric(updown_counter)]
-                    flag(cx, k.symbol(), &meta)?;
+                    // #[metric(gauge)], #[metric(counter)], #[metric(updown_counter)],
+                    // #[metric(state_set)]
+                    flag(cx, METRIC, k.symbol(), &meta)?;
                     kind.set(&meta.path, k);
                 } else if meta.path == UNIT {
                     // #[metric(unit = "By")]
@@ -201,14 +229,14 @@ impl Field {
                     }
                 } else if meta.path == FLATTEN {
                     // #[metric(flatten)]
-                    flag(cx, FLATTEN, &meta)?;
+                    flag(cx, METRIC, FLATTEN, &meta)?;
                     flatten.set(&meta.path, ());
                 } else if meta.path == ATTRIBUTE {
                     // #[metric(attribute)]
-                    flag(cx, ATTRIBUTE, &meta)?;
+                    flag(cx, METRIC, ATTRIBUTE, &meta)?;
                     attribute.set(&meta.path, ());
                 } else {
-                    unknown_key(cx, &meta, FIELD_KEYS)?;
+                    unknown_key(cx, &meta, METRIC, FIELD_KEYS)?;
                 }
                 Ok(())
             });
@@ -235,7 +263,7 @@ impl Field {
     }
 }
 
-/// The kind slot: three keywords share it, so the duplicate message names both.
+/// The kind slot: four keywords share it, so the duplicate message names both.
 struct KindAttr<'c> {
     cx: &'c Ctxt,
     slot: Option<Keyed<Kind>>,
@@ -266,19 +294,50 @@ impl KindAttr<'_> {
     }
 }
 
-/// `key = "string"`; a non-string literal is reported and yields `None`.
-fn get_lit_str(cx: &Ctxt, key: Symbol, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<LitStr>> {
+/// `key = "string"`; any other value (literal, identifier, expression) is reported and
+/// yields `None`, and parsing goes on; a missing value is a syn error.
+pub(crate) fn get_lit_str(
+    cx: &Ctxt,
+    key: Symbol,
+    meta: &ParseNestedMeta<'_>,
+) -> syn::Result<Option<LitStr>> {
     if !meta.input.peek(Token![=]) {
         cx.error_spanned_by(&meta.path, format_args!("expected `{key} = \"...\"`"));
         skip_value(meta)?;
         return Ok(None);
     }
-    match meta.value()?.parse::<Lit>()? {
-        Lit::Str(s) if s.suffix().is_empty() => Ok(Some(s)),
-        other => {
+    let value = meta.value()?;
+    let tokens = rest_of_value(value)?;
+    if tokens.is_empty() {
+        return Err(value.error(format_args!("expected a string after `{key} =`")));
+    }
+    match syn::parse2::<Lit>(tokens.clone()) {
+        Ok(Lit::Str(s)) if s.suffix().is_empty() => Ok(Some(s)),
+        // Another literal, an identifier, an expression: reported, and the next key parsed.
+        _ => {
             cx.error_spanned_by(
-                other,
+                tokens,
                 format_args!("expected `{key}` to be a string: `{key} = \"...\"`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `crate = "path::to::telemetry_core"`; a string that is not a path is reported.
+pub(crate) fn get_crate_path(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+) -> syn::Result<Option<syn::Path>> {
+    let Some(s) = get_lit_str(cx, CRATE, meta)? else {
+        return Ok(None);
+    };
+    match s.parse::<syn::Path>() {
+        Ok(path) => Ok(Some(path)),
+        Err(_) => {
+            cx.error_spanned_by(
+                &s,
+                format_args!("`crate` must be a path, found `{}`", s.value()),
             );
             Ok(None)
         }
@@ -338,22 +397,28 @@ fn numeric_literal(input: ParseStream<'_>) -> syn::Result<f64> {
 }
 
 /// A keyword without a value: `flatten`, not `flatten = true`.
-fn flag(cx: &Ctxt, key: Symbol, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+fn flag(cx: &Ctxt, attr: Symbol, key: Symbol, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
         cx.error_spanned_by(
             &meta.path,
-            format_args!("`{key}` takes no value: write `#[metric({key})]`"),
+            format_args!("`{key}` takes no value: write `#[{attr}({key})]`"),
         );
         skip_value(meta)?;
     }
     Ok(())
 }
 
-fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str) -> syn::Result<()> {
+/// An unknown key of `#[attr(...)]`, reported with the keys `attr` accepts there.
+pub(crate) fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    attr: Symbol,
+    expected: &str,
+) -> syn::Result<()> {
     let key = meta.path.to_token_stream().to_string().replace(' ', "");
     cx.error_spanned_by(
         &meta.path,
-        format_args!("unknown metric attribute `{key}`; expected one of {expected}"),
+        format_args!("unknown {attr} attribute `{key}`; expected one of {expected}"),
     );
     skip_value(meta)
 }
@@ -375,7 +440,8 @@ fn rest_of_value(input: ParseStream<'_>) -> syn::Result<TokenStream> {
     Ok(tokens)
 }
 
-/// The `///` comment of a field: each line trimmed, blank lines dropped, joined with a space.
+/// The `///` comment of a field or struct: each line trimmed, blank lines dropped, joined
+/// with a space.
 fn doc(attrs: &[syn::Attribute]) -> String {
     let mut lines = Vec::new();
     for attr in attrs.iter().filter(|attr| attr.path() == DOC) {

@@ -12,7 +12,7 @@ use quote::ToTokens;
 use crate::ast::{Container, Field, Instrument, Role, Value};
 use crate::attr::{Bound, Kind};
 use crate::ctxt::Ctxt;
-use crate::symbol::{ATTRIBUTE, BUCKETS, DESCRIPTION, FLATTEN, NAME, UNIT};
+use crate::symbol::{ATTRIBUTE, BUCKETS, DESCRIPTION, FLATTEN, INFO, NAME, STATE_SET, UNIT};
 
 /// The longest metric name OpenTelemetry allows.
 const MAX_NAME_LEN: usize = 255;
@@ -21,11 +21,18 @@ const MAX_UNIT_LEN: usize = 63;
 
 pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     let prefix_ok = check_prefix(cx, cont);
+    check_info_name(cx, cont, prefix_ok);
     for field in &cont.fields {
+        if cont.is_info() && field.role != Role::Attribute {
+            // Whatever else is wrong with it, the field has no place in an info struct.
+            check_info_field(cx, field);
+            continue;
+        }
         check_type(cx, field);
         check_flatten(cx, field);
         check_attribute(cx, field);
         check_kind(cx, field);
+        check_state_set(cx, field);
         check_buckets(cx, field);
         check_unit(cx, field);
         check_name(cx, cont, field, prefix_ok);
@@ -35,7 +42,8 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
 
 /// The prefix is the start of a metric name, so it follows the name grammar. An explicit
 /// prefix is checked even if no field uses it; the default one (from the type name) only when
-/// a field's name is derived from it. Returns whether derived names can be checked.
+/// a name is derived from it: a field's, or an info struct's own. Returns whether derived
+/// names can be checked.
 fn check_prefix(cx: &Ctxt, cont: &Container<'_>) -> bool {
     let prefix = cont.prefix();
     if prefix.is_empty() {
@@ -49,10 +57,11 @@ fn check_prefix(cx: &Ctxt, cont: &Container<'_>) -> bool {
             &explicit.value,
             format_args!("invalid metric name prefix `{prefix}`: {reason}"),
         ),
-        None if cont
-            .fields
-            .iter()
-            .any(|f| f.attrs.name.is_none() && has_metric_name(f)) =>
+        None if cont.is_info()
+            || cont
+                .fields
+                .iter()
+                .any(|f| f.attrs.name.is_none() && has_metric_name(f)) =>
         {
             cx.error_spanned_by(
                 cont.ident,
@@ -67,15 +76,67 @@ fn check_prefix(cx: &Ctxt, cont: &Container<'_>) -> bool {
     false
 }
 
-/// Value fields have a known primitive type; anything else must be `flatten` or `attribute`.
+/// An info struct's metric is named by its prefix (explicit or derived), which therefore
+/// cannot be empty, and which the Prometheus exporter suffixes with `_info`, so it must not
+/// end in `_info` already. (Its grammar is `check_prefix`'s.)
+fn check_info_name(cx: &Ctxt, cont: &Container<'_>, prefix_ok: bool) {
+    if !cont.is_info() || !prefix_ok {
+        return;
+    }
+    let name = cont.prefix();
+    let explicit = cont.attrs.prefix.as_ref().map(|p| &p.value);
+    if let (true, Some(explicit)) = (name.is_empty(), explicit) {
+        cx.error_spanned_by(
+            explicit,
+            format_args!(
+                "an `{INFO}` struct exports one metric named by its `prefix`, which cannot be empty"
+            ),
+        );
+    } else if let Some(stem) = name.strip_suffix("_info") {
+        let msg = format!(
+            "an info metric is named without the `_info` suffix, which the Prometheus exporter \
+             adds (`{name}` would be exported as `{name}_info`): name it \
+             `#[metric(prefix = \"{stem}\")]`"
+        );
+        match explicit {
+            Some(explicit) => cx.error_spanned_by(explicit, msg),
+            None => cx.error_spanned_by(cont.ident, msg),
+        }
+    }
+}
+
+/// An info struct has one metric, the info, whose labels are the struct's attributes: every
+/// other `#[metric]` field is an error.
+fn check_info_field(cx: &Ctxt, field: &Field<'_>) {
+    let name = field.field_name();
+    match (&field.role, &field.attrs.flatten) {
+        (Role::Flatten, Some(flatten)) => cx.error_spanned_by(
+            &flatten.key,
+            format_args!(
+                "an `{INFO}` struct cannot `{FLATTEN}` `{name}`: its only metric is the info, \
+                 labelled with its `{ATTRIBUTE}` fields"
+            ),
+        ),
+        _ => cx.error_spanned_by(
+            field.ident,
+            format_args!(
+                "an `{INFO}` struct carries labels only: `{name}` is not an \
+                 `#[metric({ATTRIBUTE})]` field"
+            ),
+        ),
+    }
+}
+
+/// Value fields have a known primitive type; anything else must be `flatten`, `attribute`
+/// or `state_set`.
 fn check_type(cx: &Ctxt, field: &Field<'_>) {
     if field.role == Role::Unsupported {
         cx.error_spanned_by(
             field.ty,
             "unsupported metric field type: expected an integer, a float, `bool`, `Duration`, \
-             an `Option` of those, or a `BoundCounter`, `BoundUpDownCounter`, `BoundGauge` or \
-             `BoundHistogram`; mark a nested collector `#[metric(flatten)]` and a label \
-             `#[metric(attribute)]`",
+             an `Option` of those, or a `BoundCounter`, `BoundUpDownCounter`, `BoundGauge`, \
+             `BoundHistogram` or `BoundSummary`; mark a nested collector `#[metric(flatten)]`, \
+             a label `#[metric(attribute)]` and an `EnumLabel` enum `#[metric(state_set)]`",
         );
     }
 }
@@ -132,11 +193,15 @@ fn check_attribute(cx: &Ctxt, field: &Field<'_>) {
     }
 }
 
-/// | field type            | `gauge` (default) | `counter`, `updown_counter` |
-/// |-----------------------|-------------------|-----------------------------|
-/// | numbers, `Duration`   | yes               | yes                         |
-/// | `bool`                | yes               | no: 1/0 is a state          |
-/// | `Bound*` instruments  | no: the type decides the kind                   |
+/// | field type            | `gauge` (default) | `counter`, `updown_counter` | `state_set` |
+/// |-----------------------|-------------------|-----------------------------|-------------|
+/// | numbers, `Duration`   | yes               | yes                         | (*)         |
+/// | `bool`                | yes               | no: 1/0 is a state          | (*)         |
+/// | `Bound*` instruments  | no: the type decides the kind                   | no          |
+/// | other types           | unsupported                                     | yes (*)     |
+///
+/// (*) `state_set` makes the field a [`Role::State`] whatever its type looks like; the
+/// where-clause `Type: ObservedState` checks it.
 fn check_kind(cx: &Ctxt, field: &Field<'_>) {
     let Some(kind) = &field.attrs.kind else {
         return;
@@ -161,6 +226,22 @@ fn check_kind(cx: &Ctxt, field: &Field<'_>) {
     }
 }
 
+/// A state set's points are 1 or 0 per state: no unit. (`buckets` is `check_buckets`'.)
+fn check_state_set(cx: &Ctxt, field: &Field<'_>) {
+    if field.role != Role::State {
+        return;
+    }
+    if let Some(unit) = &field.attrs.unit {
+        cx.error_spanned_by(
+            &unit.key,
+            format_args!(
+                "`{UNIT}` does not apply to a `{STATE_SET}` field: its points are 1 for the \
+                 current state and 0 for the others"
+            ),
+        );
+    }
+}
+
 /// `buckets` only on a `BoundHistogram`; bounds finite and strictly increasing.
 fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
     let Some(buckets) = &field.attrs.buckets else {
@@ -168,7 +249,7 @@ fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
     };
     match field.role {
         Role::Instrument(Instrument::Histogram) => {}
-        Role::Value(_) | Role::Instrument(_) => {
+        Role::Value(_) | Role::State | Role::Instrument(_) => {
             cx.error_spanned_by(
                 &buckets.key,
                 "`buckets` only applies to `BoundHistogram` fields",
@@ -289,10 +370,13 @@ fn check_unique_names(cx: &Ctxt, cont: &Container<'_>) {
     }
 }
 
-/// Value and instrument fields export a metric under a name; flatten and attribute fields
-/// do not.
+/// Value, state-set and instrument fields export a metric under a name; flatten and
+/// attribute fields do not.
 fn has_metric_name(field: &Field<'_>) -> bool {
-    matches!(field.role, Role::Value(_) | Role::Instrument(_))
+    matches!(
+        field.role,
+        Role::Value(_) | Role::State | Role::Instrument(_)
+    )
 }
 
 /// The OpenTelemetry instrument name grammar; `Err` carries the reason.

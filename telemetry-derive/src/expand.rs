@@ -32,6 +32,9 @@ fn expand(cont: &Container<'_>, krate: &Path) -> TokenStream {
     let generics = bounded_generics(cont, &private);
     let prefix = cont.prefix();
     let mut body = Body::default();
+    if cont.is_info() {
+        body.info(&prefix, &cont.attrs.doc, &private);
+    }
     for field in &cont.fields {
         body.push(field, &field.name(&prefix), &private);
     }
@@ -86,7 +89,7 @@ fn expand(cont: &Container<'_>, krate: &Path) -> TokenStream {
 }
 
 /// The struct's generics plus one where-predicate per field, spanned at the field's type:
-/// `u64: ObservedValue`, `Cell: MetricCollector`, ...
+/// `u64: ObservedValue`, `Charging: ObservedState`, `Cell: MetricCollector`, ...
 fn bounded_generics(cont: &Container<'_>, private: &TokenStream) -> syn::Generics {
     let mut generics = cont.generics.clone();
     let where_clause = generics.make_where_clause();
@@ -100,6 +103,7 @@ fn bounded_generics(cont: &Container<'_>, private: &TokenStream) -> syn::Generic
         let span = Span::call_site().located_at(ty.span());
         let bound = match field.role {
             Role::Value(_) => quote!(#private::ObservedValue),
+            Role::State => quote!(#private::ObservedState),
             Role::Instrument(_) => quote!(#private::BindInstrument),
             Role::Flatten => quote!(#private::MetricCollector),
             Role::Attribute => quote!(#private::AttributeValue),
@@ -125,6 +129,21 @@ struct Body {
 }
 
 impl Body {
+    /// `#[metric(info)]`: the struct's one metric, labelled with its attributes.
+    fn info(&mut self, name: &str, doc: &str, private: &TokenStream) {
+        let name = Literal::string(name);
+        let description = Literal::string(doc);
+        self.describe.push(quote! {
+            describer.info(#private::ValueField {
+                name: #name,
+                kind: #private::ValueKind::Info,
+                unit: "",
+                description: #description,
+            });
+        });
+        self.observe.push(quote!(observer.info();));
+    }
+
     fn push(&mut self, field: &Field<'_>, name: &str, private: &TokenStream) {
         let ident = field.ident;
         let ty = field.ty;
@@ -135,6 +154,7 @@ impl Body {
                     None | Some(Kind::Gauge) => quote!(Gauge),
                     Some(Kind::Counter) => quote!(Counter),
                     Some(Kind::UpDownCounter) => quote!(UpDownCounter),
+                    Some(Kind::StateSet) => unreachable!("a state_set field is a Role::State"),
                 };
                 let unit = unit(field);
                 let description = description(field);
@@ -147,6 +167,18 @@ impl Body {
                     });
                 });
                 self.observe.push(quote!(observer.value(&self.#ident);));
+            }
+            Role::State => {
+                let description = description(field);
+                self.describe.push(quote! {
+                    describer.state_set::<#ty>(#private::ValueField {
+                        name: #name,
+                        kind: #private::ValueKind::StateSet,
+                        unit: "",
+                        description: #description,
+                    });
+                });
+                self.observe.push(quote!(observer.state(&self.#ident);));
             }
             Role::Instrument(_) => {
                 let unit = unit(field);

@@ -1,13 +1,16 @@
-//! The derive behind `telemetry_core::MetricCollector`. Use it through `telemetry-core`'s
-//! `derive` feature; it is documented where `telemetry_core` re-exports it (its user guide,
-//! with the attribute reference, is `telemetry-core/DERIVE.md`).
+//! The derives behind `telemetry_core::MetricCollector` and `telemetry_core::EnumLabel`. Use
+//! them through `telemetry-core`'s `derive` feature; they are documented where
+//! `telemetry_core` re-exports them (the user guide, with the attribute reference, is
+//! `telemetry-core/DERIVE.md`).
 
 mod ast;
 mod attr;
+mod case;
 mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod label;
 mod symbol;
 
 /// Implemented by the `telemetry-derive` crate; use it through `telemetry_core`'s `derive`
@@ -16,4 +19,12 @@ mod symbol;
 pub fn derive_metric_collector(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Implemented by the `telemetry-derive` crate; use it through `telemetry_core`'s `derive`
+/// feature. (When re-exported, rustdoc appends this line to the re-export's documentation.)
+#[proc_macro_derive(EnumLabel, attributes(label))]
+pub fn derive_enum_label(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    label::derive(&input).into()
 }

@@ -1,4 +1,4 @@
-use telemetry_core::{BoundCounter, MetricCollector};
+use telemetry_core::{BoundCounter, BoundSummary, MetricCollector};
 
 #[derive(MetricCollector)]
 struct Charger {
@@ -6,6 +6,8 @@ struct Charger {
     level: u8,
     #[metric(buckets = [1.0, 2.0])]
     sessions: BoundCounter<u64>,
+    #[metric(buckets = [1.0, 2.0])]
+    sizes: BoundSummary<u64>,
 }
 
 fn main() {}

@@ -11,6 +11,11 @@ struct Charger {
     #[metric(counter)]
     #[metric(counter)]
     energy: f64,
+    #[metric(state_set, gauge)]
+    state: u8,
+    #[metric(state_set)]
+    #[metric(state_set)]
+    other: u8,
 }
 
 fn main() {}

@@ -1,9 +1,11 @@
-use telemetry_core::{BoundGauge, MetricCollector};
+use telemetry_core::{BoundCounter, BoundGauge, MetricCollector};
 
 #[derive(MetricCollector)]
 struct Charger {
     #[metric(counter)]
     temperature: BoundGauge<f64>,
+    #[metric(state_set)]
+    sessions: BoundCounter<u64>,
 }
 
 fn main() {}

@@ -13,6 +13,10 @@ struct Charger {
     power: f64,
     #[metric(buckets = 1.0)]
     latency: BoundHistogram<f64>,
+    #[metric(name = energy, description = "Still parsed", unit = "a" "b")]
+    energy: f64,
+    #[metric(name = , unit = "J")]
+    work: f64,
 }
 
 fn main() {}

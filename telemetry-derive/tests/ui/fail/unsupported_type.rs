@@ -1,4 +1,9 @@
-use telemetry_core::MetricCollector;
+use telemetry_core::{EnumLabel, MetricCollector};
+
+#[derive(EnumLabel, Clone, Copy)]
+enum State {
+    Idle,
+}
 
 #[derive(MetricCollector)]
 struct Charger {
@@ -8,6 +13,8 @@ struct Charger {
     samples: Vec<u64>,
     #[metric]
     maybe_label: Option<String>,
+    #[metric]
+    state: State,
     #[metric]
     ok: u64,
 }

@@ -1,0 +1,10 @@
+use telemetry_core::EnumLabel;
+
+#[derive(EnumLabel, Clone, Copy)]
+enum Door {
+    #[label(rename = "")]
+    Open,
+    Closed,
+}
+
+fn main() {}
