@@ -1,176 +1,498 @@
-//! Grouping a collection into Prometheus metric families.
+//! Grouping collections into metric families, once for both formats.
 //!
-//! The text format needs every family in one contiguous block with one HELP and one TYPE
-//! line, and every series of a family exactly once. A collection does not promise that:
-//! two meters (scopes) can produce the same metric name, two names can sanitise to the same
-//! family, and two attribute sets can sanitise to the same label set. This module resolves
-//! all of that into a sorted, duplicate-free model before anything is written, and records
-//! what it had to drop as [`Warning`]s; the writer in `text.rs` then only formats.
+//! Both formats need every family in one contiguous block with one set of metadata lines,
+//! and every series of a family exactly once. The sources do not promise that: two meters
+//! (scopes) or two providers can produce the same metric name, two names can sanitise to
+//! the same family, two attribute sets to the same label set, and one family's sample names
+//! (`jobs` → `jobs_total`, `h` → `h_bucket`) can be another family's name. This module
+//! resolves all of that into a sorted, duplicate-free model before anything is written, and
+//! records what it had to drop as [`Warning`]s; the writers (`text.rs`, `openmetrics.rs`)
+//! then only format.
+//!
+//! The model is keyed by the *base* name, the OpenMetrics family name (`jobs` for the
+//! counter whose samples are `jobs_total`), and a name is taken when either format would
+//! use it. So both formats always carry the same families and series, and a scraper that
+//! switches format (Prometheus negotiates per scrape) never sees a series disappear; the
+//! only differences are the ones the formats themselves define (`_created` and `# UNIT`
+//! exist in OpenMetrics only).
 
 use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use telemetry_core::{
-    Attributes, HistogramPoint, MetricData, Number, NumberPoint, ResourceMetrics, Scope,
-    Temporality,
+    HistogramPoint, KeyValue, Metric, MetricData, Number, NumberPoint, ResourceMetrics, Scope,
+    SummaryPoint, Temporality,
 };
 
-use super::names::{family_name, sanitize_label_name};
+use super::foreign;
+use super::format::Format;
+use super::names::{family_name, openmetrics_unit, sanitize_label_name};
 use super::text::{TextOptions, Warning};
 
-/// The Prometheus type of a family.
+/// The type of a family, with its spelling in each format.
+///
+/// | kind | OpenMetrics | text 0.0.4 | sample names (both formats) |
+/// |---|---|---|---|
+/// | `Counter` | `counter` | `counter`, named `<base>_total` | `_total` (+ `_created` in OpenMetrics) |
+/// | `Gauge` | `gauge` | `gauge` | the base name |
+/// | `Histogram` | `histogram` | `histogram` | `_bucket`, `_count`, `_sum` (+ `_created`) |
+/// | `GaugeHistogram` | `gaugehistogram` | `histogram` (+ gauges `_gcount`, `_gsum`) | `_bucket`, `_gcount`, `_gsum` |
+/// | `Summary` | `summary` | `summary` | the base name (quantiles), `_count`, `_sum` (+ `_created`) |
+/// | `Info` | `info` | `gauge`, named `<base>_info` | `_info` |
+/// | `StateSet` | `stateset` | `gauge` | the base name |
+/// | `Unknown` | `unknown` | `untyped` | the base name |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Counter,
     Gauge,
     Histogram,
+    GaugeHistogram,
+    Summary,
+    Info,
+    StateSet,
+    /// Only from another library's exposition: our data always has a type.
+    Unknown,
 }
 
 impl Kind {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The `# TYPE` of the kind in `format`.
+    pub(crate) fn type_name(self, format: Format) -> &'static str {
+        match (self, format) {
+            (Kind::Counter, _) => "counter",
+            (Kind::Gauge, _) => "gauge",
+            (Kind::Histogram, _) => "histogram",
+            (Kind::Summary, _) => "summary",
+            (Kind::GaugeHistogram, Format::OpenMetrics) => "gaugehistogram",
+            (Kind::Info, Format::OpenMetrics) => "info",
+            (Kind::StateSet, Format::OpenMetrics) => "stateset",
+            (Kind::Unknown, Format::OpenMetrics) => "unknown",
+            // The Python client's mapping of the OpenMetrics-only types into 0.0.4.
+            (Kind::GaugeHistogram, Format::Text) => "histogram",
+            (Kind::Info | Kind::StateSet, Format::Text) => "gauge",
+            (Kind::Unknown, Format::Text) => "untyped",
+        }
+    }
+
+    /// The kind of an OpenMetrics `# TYPE` value.
+    pub(crate) fn from_openmetrics(name: &str) -> Option<Kind> {
+        Some(match name {
+            "counter" => Kind::Counter,
+            "gauge" => Kind::Gauge,
+            "histogram" => Kind::Histogram,
+            "gaugehistogram" => Kind::GaugeHistogram,
+            "summary" => Kind::Summary,
+            "info" => Kind::Info,
+            "stateset" => Kind::StateSet,
+            "unknown" => Kind::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// What text 0.0.4 appends to the base name to name the family (its only sample name).
+    pub(crate) fn text_suffix(self) -> &'static str {
         match self {
-            Kind::Counter => "counter",
-            Kind::Gauge => "gauge",
-            Kind::Histogram => "histogram",
+            Kind::Counter => "_total",
+            Kind::Info => "_info",
+            _ => "",
+        }
+    }
+
+    /// The suffixes of every name the family uses in either format, the base name (`""`)
+    /// included: a second family may use none of them.
+    fn reserved_suffixes(self) -> &'static [&'static str] {
+        match self {
+            Kind::Counter => &["", "_total", "_created"],
+            Kind::Histogram => &["", "_bucket", "_count", "_sum", "_created"],
+            Kind::GaugeHistogram => &["", "_bucket", "_gcount", "_gsum"],
+            Kind::Summary => &["", "_count", "_sum", "_created"],
+            Kind::Info => &["", "_info"],
+            Kind::Gauge | Kind::StateSet | Kind::Unknown => &[""],
+        }
+    }
+
+    /// The label a series of this kind adds itself, which an attribute may not use.
+    fn reserved_label(self) -> Option<&'static str> {
+        match self {
+            Kind::Histogram | Kind::GaugeHistogram => Some("le"),
+            Kind::Summary => Some("quantile"),
+            _ => None,
         }
     }
 }
 
-/// Sanitised label names and their values, sorted by name, each name once.
+/// The family name of `base` in `format` (`jobs` → `jobs_total` for a text counter).
+pub(crate) fn name_in(format: Format, base: &str, kind: Kind) -> Cow<'_, str> {
+    match (format, kind.text_suffix()) {
+        (Format::Text, suffix) if !suffix.is_empty() => Cow::Owned(format!("{base}{suffix}")),
+        _ => Cow::Borrowed(base),
+    }
+}
+
+/// Sanitised label names and their values (unescaped), sorted by name, each name once.
 pub(crate) type Labels<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
-/// One family: its type, its help text and its series sorted by label set.
+/// One family: its type, metadata and series.
 #[derive(Debug)]
 pub(crate) struct Family<'a> {
     pub(crate) kind: Kind,
-    pub(crate) help: &'a str,
-    pub(crate) series: BTreeMap<Labels<'a>, Sample<'a>>,
+    /// Unescaped; may be empty.
+    pub(crate) help: Cow<'a, str>,
+    /// The OpenMetrics `# UNIT`, present only when it is a suffix of the base name.
+    pub(crate) unit: Option<Cow<'a, str>>,
+    /// The metric that created the family (named in conflict warnings).
+    metric: &'a str,
+    pub(crate) body: Body<'a>,
+}
+
+/// The series of a family.
+#[derive(Debug)]
+pub(crate) enum Body<'a> {
+    /// Our own data, sorted by label set. For a state set, the label set leaves out the state
+    /// label: one entry holds all the states of one series.
+    Series(BTreeMap<Labels<'a>, Sample<'a>>),
+    /// The sample lines of a family from another library's OpenMetrics text, as they were.
+    Foreign(Vec<&'a str>),
 }
 
 /// The value of one series.
 #[derive(Debug)]
 pub(crate) enum Sample<'a> {
-    Number(Number),
+    /// A counter, gauge or info value; `created` is set for counters only.
+    Number {
+        value: Number,
+        created: Option<SystemTime>,
+    },
     Histogram(&'a HistogramPoint),
+    Summary(&'a SummaryPoint),
+    /// State → value (1 for the current state, 0 for the others).
+    States(BTreeMap<Cow<'a, str>, Number>),
 }
 
-/// The families of a collection, sorted by name.
+/// The families of a scrape, sorted by base name.
 pub(crate) type Families<'a> = BTreeMap<String, Family<'a>>;
 
-/// The name, help text and value of the `target_info` family (the OpenTelemetry convention).
-const TARGET_INFO: (&str, &str) = ("target_info", "Target metadata");
+/// One input of a scrape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Source<'a> {
+    /// A collection of ours, named with its options.
+    Metrics(&'a ResourceMetrics, &'a TextOptions),
+    /// OpenMetrics text from another library (a `prometheus_client` registry).
+    OpenMetrics(&'a str),
+}
 
-/// The label that holds a histogram bucket's bound; a user attribute of that name is renamed
-/// to [`EXPORTED_LE`] on histograms (the `exported_` prefix is what Prometheus itself uses
-/// for a scraped label that clashes with one it sets).
-const LE: &str = "le";
-const EXPORTED_LE: &str = "exported_le";
+/// The family of the resource (the OpenTelemetry convention: an info named `target`, so
+/// `target_info` in both formats).
+const TARGET: (&str, &str) = ("target", "Target metadata");
 
-/// Groups `metrics` into families, pushing a warning for everything left out.
+/// The prefix an attribute gets when it would collide with a label the format adds itself
+/// (`le`, `quantile`): what Prometheus does to a scraped label that clashes with its own.
+const EXPORTED: &str = "exported_";
+
+/// Groups `sources` into families, in order (the first source wins a duplicate), pushing
+/// a warning for everything left out. Warnings name families as `format` writes them.
 pub(crate) fn collect<'a>(
-    metrics: &'a ResourceMetrics,
-    options: &TextOptions,
+    sources: &[Source<'a>],
+    format: Format,
     warnings: &mut Vec<Warning>,
 ) -> Families<'a> {
-    let mut families = Families::new();
-    let resource = metrics.resource.attributes();
-    if options.target_info && !resource.is_empty() {
-        let (name, help) = TARGET_INFO;
-        let family = families.entry(name.to_owned()).or_insert(Family {
-            kind: Kind::Gauge,
-            help,
-            series: BTreeMap::new(),
-        });
-        family.series.insert(
-            labels(resource, None, false),
-            Sample::Number(Number::U64(1)),
-        );
+    let mut grouping = Grouping {
+        families: Families::new(),
+        format,
+        warnings,
+    };
+    for source in sources {
+        match *source {
+            Source::Metrics(metrics, options) => grouping.add_metrics(metrics, options),
+            Source::OpenMetrics(text) => grouping.add_foreign(text),
+        }
+    }
+    let Grouping { mut families, .. } = grouping;
+    families.retain(|_, f| match &f.body {
+        Body::Series(series) => !series.is_empty(),
+        Body::Foreign(lines) => !lines.is_empty(),
+    });
+    drop_clashes(&mut families, format, warnings);
+    families
+}
+
+struct Grouping<'a, 'w> {
+    families: Families<'a>,
+    format: Format,
+    warnings: &'w mut Vec<Warning>,
+}
+
+impl<'a> Grouping<'a, '_> {
+    fn add_metrics(&mut self, metrics: &'a ResourceMetrics, options: &'a TextOptions) {
+        let resource = metrics.resource.attributes();
+        if options.target_info && !resource.is_empty() {
+            let (name, help) = TARGET;
+            if let Some(series) = self.family(name, Kind::Info, help, None, name) {
+                // Providers sharing one resource give one `target_info` series: the labels
+                // are all it says, so a second copy is not a conflict worth reporting.
+                series
+                    .entry(labels(resource.iter(), None, None))
+                    .or_insert(Sample::Number {
+                        value: Number::U64(1),
+                        created: None,
+                    });
+            }
+        }
+        for scope_metrics in &metrics.scope_metrics {
+            let scope = options
+                .scope_labels
+                .then_some(&scope_metrics.scope)
+                .filter(|s| !s.name.is_empty());
+            for metric in &scope_metrics.metrics {
+                self.add_metric(metric, scope, options);
+            }
+        }
     }
 
-    for scope_metrics in &metrics.scope_metrics {
-        let scope = options
-            .scope_labels
-            .then_some(&scope_metrics.scope)
-            .filter(|s| !s.name.is_empty());
-        for metric in &scope_metrics.metrics {
-            let (kind, temporality) = match &metric.data {
-                MetricData::Sum(s) if s.monotonic => (Kind::Counter, s.temporality),
-                MetricData::Sum(s) => (Kind::Gauge, s.temporality),
-                MetricData::Gauge(_) => (Kind::Gauge, Temporality::Cumulative),
-                MetricData::Histogram(h) => (Kind::Histogram, h.temporality),
-                _ => {
-                    warnings.push(Warning::UnsupportedData {
-                        metric: metric.name.clone(),
-                    });
-                    continue;
-                }
-            };
-            if temporality == Temporality::Delta {
-                warnings.push(Warning::DeltaTemporality {
+    fn add_metric(&mut self, metric: &'a Metric, scope: Option<&'a Scope>, options: &TextOptions) {
+        let (kind, temporality) = match &metric.data {
+            MetricData::Sum(s) if s.monotonic => (Kind::Counter, s.temporality),
+            MetricData::Sum(s) => (Kind::Gauge, s.temporality),
+            MetricData::Gauge(_) => (Kind::Gauge, Temporality::Cumulative),
+            MetricData::Histogram(h) => (Kind::Histogram, h.temporality),
+            // A gauge histogram is a current distribution: it has no accumulation to speak of.
+            MetricData::GaugeHistogram(_) => (Kind::GaugeHistogram, Temporality::Cumulative),
+            MetricData::Summary(_) => (Kind::Summary, Temporality::Cumulative),
+            MetricData::Info(_) => (Kind::Info, Temporality::Cumulative),
+            MetricData::StateSet(_) => (Kind::StateSet, Temporality::Cumulative),
+            _ => {
+                self.warnings.push(Warning::UnsupportedData {
                     metric: metric.name.clone(),
                 });
-                continue;
+                return;
             }
-            let name = family_name(&metric.name, &metric.unit, kind, options.unit_suffixes);
-            let family = match families.entry(name.clone()) {
-                Entry::Vacant(v) => v.insert(Family {
-                    kind,
-                    help: &metric.description,
-                    series: BTreeMap::new(),
-                }),
-                Entry::Occupied(o) if o.get().kind != kind => {
-                    warnings.push(Warning::TypeConflict {
-                        family: o.key().clone(),
-                        kept: o.get().kind.as_str(),
-                        dropped: kind.as_str(),
-                        metric: metric.name.clone(),
+        };
+        if temporality == Temporality::Delta {
+            self.warnings.push(Warning::DeltaTemporality {
+                metric: metric.name.clone(),
+            });
+            return;
+        }
+        let base = family_name(&metric.name, &metric.unit, kind, options.unit_suffixes);
+        let unit = openmetrics_unit(&base, &metric.unit, kind).map(Cow::Borrowed);
+        let format = self.format;
+        let Some(series) = self.family(&base, kind, &metric.description, unit, &metric.name) else {
+            return;
+        };
+        let mut duplicates = Vec::new();
+        let mut missing_state = Vec::new();
+        let mut insert = |labels: Labels<'a>, sample: Sample<'a>| match series.entry(labels) {
+            Entry::Vacant(v) => {
+                v.insert(sample);
+            }
+            Entry::Occupied(o) => duplicates.push(format_labels(o.key(), None)),
+        };
+        let reserved = kind.reserved_label();
+        match &metric.data {
+            MetricData::Sum(s) => {
+                for p in &s.points {
+                    let created = (kind == Kind::Counter).then_some(p.start_time);
+                    let sample = Sample::Number {
+                        value: p.value,
+                        created,
+                    };
+                    insert(labels(p.attributes.iter(), scope, reserved), sample);
+                }
+            }
+            MetricData::Gauge(g) | MetricData::Info(g) => {
+                for p in &g.points {
+                    let sample = Sample::Number {
+                        value: p.value,
+                        created: None,
+                    };
+                    insert(labels(p.attributes.iter(), scope, reserved), sample);
+                }
+            }
+            MetricData::Histogram(h) | MetricData::GaugeHistogram(h) => {
+                for p in &h.points {
+                    insert(
+                        labels(p.attributes.iter(), scope, reserved),
+                        Sample::Histogram(p),
+                    );
+                }
+            }
+            MetricData::Summary(s) => {
+                for p in &s.points {
+                    insert(
+                        labels(p.attributes.iter(), scope, reserved),
+                        Sample::Summary(p),
+                    );
+                }
+            }
+            MetricData::StateSet(g) => {
+                for (group, state, value) in states(&g.points, &metric.name, scope) {
+                    let Some(state) = state else {
+                        missing_state.push(format_labels(&group, None));
+                        continue;
+                    };
+                    match series.get_mut(&group) {
+                        Some(Sample::States(states)) if states.contains_key(&state) => {
+                            duplicates.push(format_labels(&group, Some((&base, &state))));
+                        }
+                        Some(Sample::States(states)) => {
+                            states.insert(state, value);
+                        }
+                        Some(_) => {}
+                        None => {
+                            let states = BTreeMap::from([(state, value)]);
+                            series.insert(group, Sample::States(states));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        let family = name_in(format, &base, kind);
+        for labels in duplicates {
+            self.warnings.push(Warning::DuplicateSeries {
+                family: family.clone().into_owned(),
+                labels,
+            });
+        }
+        for labels in missing_state {
+            self.warnings.push(Warning::ValueLeftOut {
+                family: family.clone().into_owned(),
+                labels,
+                reason: "a state set point without its state attribute",
+            });
+        }
+    }
+
+    /// Parses another library's exposition; each family of it joins whole or not at all.
+    fn add_foreign(&mut self, text: &'a str) {
+        for parsed in foreign::parse(text) {
+            match self.families.entry(parsed.name.to_owned()) {
+                Entry::Vacant(v) => {
+                    v.insert(Family {
+                        kind: parsed.kind,
+                        help: parsed.help,
+                        unit: parsed.unit.map(Cow::Borrowed),
+                        metric: parsed.name,
+                        body: Body::Foreign(parsed.lines),
                     });
-                    continue;
+                }
+                Entry::Occupied(o) if o.get().kind == parsed.kind => {
+                    self.warnings.push(Warning::DuplicateFamily {
+                        family: name_in(self.format, parsed.name, parsed.kind).into_owned(),
+                    });
                 }
                 Entry::Occupied(o) => {
-                    let family = o.into_mut();
-                    if family.help.is_empty() {
-                        family.help = &metric.description;
-                    }
-                    family
-                }
-            };
-            let series = points(&metric.data);
-            for (attributes, sample) in series {
-                let labels = labels(attributes, scope, kind == Kind::Histogram);
-                match family.series.entry(labels) {
-                    Entry::Vacant(v) => {
-                        v.insert(sample);
-                    }
-                    Entry::Occupied(o) => warnings.push(Warning::DuplicateSeries {
-                        family: name.clone(),
-                        labels: format_labels(o.key()),
-                    }),
+                    let kept = (o.key().as_str(), o.get().kind);
+                    let warning =
+                        conflict(self.format, kept, (parsed.name, parsed.kind), parsed.name);
+                    self.warnings.push(warning);
                 }
             }
         }
     }
 
-    drop_histogram_clashes(&mut families, warnings);
-    families.retain(|_, f| !f.series.is_empty());
-    families
+    /// The series of family `base`, created if new; `None` (and a warning) when the family
+    /// exists with another kind or holds another library's samples.
+    fn family(
+        &mut self,
+        base: &str,
+        kind: Kind,
+        help: &'a str,
+        unit: Option<Cow<'a, str>>,
+        metric: &'a str,
+    ) -> Option<&mut BTreeMap<Labels<'a>, Sample<'a>>> {
+        let family = match self.families.entry(base.to_owned()) {
+            Entry::Vacant(v) => v.insert(Family {
+                kind,
+                help: Cow::Borrowed(help),
+                unit,
+                metric,
+                body: Body::Series(BTreeMap::new()),
+            }),
+            Entry::Occupied(o) if o.get().kind != kind => {
+                let kept = (o.key().as_str(), o.get().kind);
+                let warning = conflict(self.format, kept, (base, kind), metric);
+                self.warnings.push(warning);
+                return None;
+            }
+            Entry::Occupied(o) => {
+                let family = o.into_mut();
+                if family.help.is_empty() {
+                    family.help = Cow::Borrowed(help);
+                }
+                family
+            }
+        };
+        match &mut family.body {
+            Body::Series(series) => Some(series),
+            Body::Foreign(_) => {
+                self.warnings.push(Warning::DuplicateFamily {
+                    family: name_in(self.format, base, kind).into_owned(),
+                });
+                None
+            }
+        }
+    }
 }
 
-/// The points of a metric as (attributes, sample) pairs.
-fn points(data: &MetricData) -> Vec<(&Attributes, Sample<'_>)> {
-    fn number(p: &NumberPoint) -> (&Attributes, Sample<'_>) {
-        (&p.attributes, Sample::Number(p.value))
+/// The warning for a family left out because `kept` already uses its name: a type conflict
+/// when both have the same family name in `format`, a name clash otherwise.
+fn conflict(
+    format: Format,
+    (kept_base, kept_kind): (&str, Kind),
+    (base, kind): (&str, Kind),
+    metric: &str,
+) -> Warning {
+    let kept_name = name_in(format, kept_base, kept_kind);
+    let name = name_in(format, base, kind);
+    let (kept_type, dropped_type) = (kept_kind.type_name(format), kind.type_name(format));
+    if kept_name == name && kept_type != dropped_type {
+        Warning::TypeConflict {
+            family: name.into_owned(),
+            kept: kept_type,
+            dropped: dropped_type,
+            metric: metric.to_owned(),
+        }
+    } else {
+        Warning::NameClash {
+            family: name.into_owned(),
+            clashes_with: kept_name.into_owned(),
+        }
     }
-    match data {
-        MetricData::Sum(s) => s.points.iter().map(number).collect(),
-        MetricData::Gauge(g) => g.points.iter().map(number).collect(),
-        MetricData::Histogram(h) => h
-            .points
+}
+
+/// Leaves out every family that uses a name another family uses (`h_count` next to the
+/// histogram `h`, `jobs_total` next to the counter `jobs`, `build_info` next to the info
+/// `build`): a parser would read its samples as the other family's.
+///
+/// Families are visited in name order, so of two clashing families the one whose name is
+/// a prefix of the other's (the one with the suffixed samples) is kept, whatever the order
+/// of the sources.
+fn drop_clashes(families: &mut Families<'_>, format: Format, warnings: &mut Vec<Warning>) {
+    let mut taken: BTreeMap<String, (&str, Kind)> = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for (base, family) in families.iter() {
+        let names: Vec<String> = family
+            .kind
+            .reserved_suffixes()
             .iter()
-            .map(|p| (&p.attributes, Sample::Histogram(p)))
-            .collect(),
-        _ => Vec::new(),
+            .map(|suffix| format!("{base}{suffix}"))
+            .collect();
+        if let Some(&kept) = names.iter().find_map(|n| taken.get(n)) {
+            dropped.push((
+                base.clone(),
+                conflict(format, kept, (base, family.kind), family.metric),
+            ));
+            continue;
+        }
+        for name in names {
+            taken.insert(name, (base, family.kind));
+        }
+    }
+    for (base, warning) in dropped {
+        families.remove(&base);
+        warnings.push(warning);
     }
 }
 
@@ -178,9 +500,14 @@ fn points(data: &MetricData) -> Vec<(&Attributes, Sample<'_>)> {
 ///
 /// Attribute keys are sanitised; when several keys land on one label name, their values are
 /// joined with `;` in the order of the original keys (sorted bytewise), as the OpenTelemetry
-/// Prometheus compatibility rules ask: `{a.b="1", a_b="2"}` → `a_b="1;2"`. Scope labels
-/// (`otel_scope_name`, `otel_scope_version`) come last and merge the same way.
-fn labels<'a>(attributes: &'a Attributes, scope: Option<&'a Scope>, histogram: bool) -> Labels<'a> {
+/// Prometheus compatibility rules ask: `{a.b="1", a_b="2"}` → `a_b="1;2"`. An attribute
+/// named like the label the format adds (`le`, `quantile`) gets the `exported_` prefix.
+/// Scope labels (`otel_scope_name`, `otel_scope_version`) come last and merge the same way.
+fn labels<'a>(
+    attributes: impl Iterator<Item = &'a KeyValue>,
+    scope: Option<&'a Scope>,
+    reserved: Option<&str>,
+) -> Labels<'a> {
     let mut merged: BTreeMap<Cow<'a, str>, Cow<'a, str>> = BTreeMap::new();
     let mut add = |name: Cow<'a, str>, value: Cow<'a, str>| match merged.entry(name) {
         Entry::Vacant(v) => {
@@ -192,10 +519,10 @@ fn labels<'a>(attributes: &'a Attributes, scope: Option<&'a Scope>, histogram: b
             joined.push_str(&value);
         }
     };
-    for kv in attributes.iter() {
+    for kv in attributes {
         let mut name = sanitize_label_name(&kv.key);
-        if histogram && name == LE {
-            name = Cow::Borrowed(EXPORTED_LE);
+        if reserved == Some(&*name) {
+            name = Cow::Owned(format!("{EXPORTED}{name}"));
         }
         add(name, kv.value.as_str());
     }
@@ -208,29 +535,35 @@ fn labels<'a>(attributes: &'a Attributes, scope: Option<&'a Scope>, histogram: b
     merged.into_iter().collect()
 }
 
-/// `{a="1",b="2"}` for a warning (values unescaped: this is for people, not parsers).
-fn format_labels(labels: &Labels<'_>) -> String {
-    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-    format!("{{{}}}", pairs.join(","))
+/// A state set's points as (label set without the state, state, value); the state is the
+/// attribute keyed by the metric's own name (`None` when a point lacks it).
+fn states<'a>(
+    points: &'a [NumberPoint],
+    metric: &'a str,
+    scope: Option<&'a Scope>,
+) -> impl Iterator<Item = (Labels<'a>, Option<Cow<'a, str>>, Number)> + 'a {
+    points.iter().map(move |p| {
+        let state = p
+            .attributes
+            .iter()
+            .find(|kv| kv.key == metric)
+            .map(|kv| kv.value.as_str());
+        let others = p.attributes.iter().filter(|kv| kv.key != metric);
+        (labels(others, scope, None), state, p.value)
+    })
 }
 
-/// Drops every family whose name is a histogram's `_bucket`, `_sum` or `_count` series name:
-/// a parser would read its samples as the histogram's (a "second TYPE line" error).
-fn drop_histogram_clashes(families: &mut Families<'_>, warnings: &mut Vec<Warning>) {
-    let histograms: Vec<String> = families
+/// `{a="1",b="2"}` for a warning (values unescaped: this is for people, not parsers), with
+/// an extra label last.
+pub(crate) fn format_labels(
+    labels: &[(Cow<'_, str>, Cow<'_, str>)],
+    extra: Option<(&str, &str)>,
+) -> String {
+    let extra = extra.map(|(k, v)| format!("{k}={v:?}"));
+    let pairs: Vec<String> = labels
         .iter()
-        .filter(|(_, f)| f.kind == Kind::Histogram)
-        .map(|(name, _)| name.clone())
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .chain(extra)
         .collect();
-    for histogram in histograms {
-        for suffix in ["_bucket", "_count", "_sum"] {
-            let name = format!("{histogram}{suffix}");
-            if families.remove(&name).is_some() {
-                warnings.push(Warning::NameClash {
-                    family: name,
-                    histogram: histogram.clone(),
-                });
-            }
-        }
-    }
+    format!("{{{}}}", pairs.join(","))
 }

@@ -1,32 +1,121 @@
-//! Prometheus: the text exposition format 0.0.4 and a pull reader that serves it.
+//! Prometheus: the text exposition format 0.0.4, OpenMetrics 1.0, and a pull reader that
+//! serves them.
 //!
-//! - [`PrometheusExporter`] is a [`MetricReader`]: give a clone to the provider, then
-//!   [`render`](PrometheusExporter::render) on demand or [`serve`](PrometheusExporter::serve)
-//!   `GET /metrics` from a background thread.
-//! - [`encode_text`] turns any [`ResourceMetrics`] into exposition text, for custom servers
-//!   or files; [`TextOptions`] holds the naming choices, [`names`] the sanitising rules.
+//! | item | what it is |
+//! |---|---|
+//! | [`PrometheusExporter`] | a [`MetricReader`]: give a clone to a provider, then [`render`](PrometheusExporter::render) (0.0.4), [`render_openmetrics`](PrometheusExporter::render_openmetrics) or [`serve`](PrometheusExporter::serve) `GET /metrics` from a background thread |
+//! | [`Gatherers`], [`Gather`], [`serve`] | several providers (one per job…) and other registries behind one endpoint, duplicates written once and reported |
+//! | [`Format`] | the two formats, their content types, and the `Accept` negotiation the endpoint does |
+//! | [`encode_text`], [`encode_openmetrics`] | any [`ResourceMetrics`] as exposition text, for custom servers or files; [`TextOptions`] holds the naming choices, [`names`] the sanitising rules |
+//! | [`write_textfile`], [`TextfileWriter`] | node_exporter textfiles ([`textfile`]) |
+//! | [`process`] | opt-in process metrics |
 //!
-//! The exact output rules (naming, sorting, number formats, duplicates) are documented in
-//! [`text`].
+//! The exact output rules are documented in [`text`] (naming, sorting, numbers, duplicates,
+//! shared by both formats) and [`openmetrics`] (what OpenMetrics adds).
+//!
+//! # Scrape endpoint
+//!
+//! Prometheus offers OpenMetrics first, so that is what it gets; `curl` and other clients
+//! get text 0.0.4; both are gzip-compressed when the request allows it:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use telemetry_core::MeterProvider;
+//! use telemetry_exporters::prometheus::PrometheusExporter;
+//!
+//! let exporter = PrometheusExporter::new();
+//! let provider = MeterProvider::builder().with_reader(exporter.clone()).build();
+//! provider.meter("shop").u64_counter("orders").build()?.add(2, &[]);
+//! let server = exporter.serve("127.0.0.1:0")?;
+//!
+//! let mut stream = TcpStream::connect(server.local_addr())?;
+//! stream.write_all(
+//!     b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+//!       Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n\r\n",
+//! )?;
+//! let mut response = String::new();
+//! stream.read_to_string(&mut response)?;
+//! assert!(response.contains("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"));
+//! assert!(response.contains("\r\n\r\n# TYPE orders counter\norders_total 2\norders_created "));
+//! assert!(response.ends_with("\n# EOF\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Interop with `prometheus-client` (feature `prometheus-client`)
+//!
+//! - A [`PrometheusExporter`] is a `prometheus_client::collector::Collector`: register a
+//!   clone with `Registry::register_collector` and an application that already serves a
+//!   `prometheus_client` registry serves our provider's metrics too. Counters, gauges,
+//!   histograms and info map to that crate's types; state sets become gauges, gauge
+//!   histograms gauges named `_bucket`/`_gcount`/`_gsum`, and summaries `unknown` families
+//!   `<name>`/`_count`/`_sum` (it has none of these types), so the samples are the same;
+//!   it writes no `_created` samples.
+//! - A `prometheus_client::registry::Registry` is a [`Gather`]: put it (in an `Arc`) into
+//!   [`Gatherers`] beside our exporters, and the endpoint serves its families too, in
+//!   either format, each family left out whole (and reported) when ours already has its
+//!   name.
+//!
+//! ```
+//! # #[cfg(feature = "prometheus-client")] {
+//! use std::sync::Arc;
+//! use prometheus_client::metrics::counter::Counter;
+//! use prometheus_client::registry::Registry;
+//! use telemetry_core::MeterProvider;
+//! use telemetry_exporters::prometheus::{Gatherers, PrometheusExporter};
+//!
+//! let exporter = PrometheusExporter::new();
+//! let provider = MeterProvider::builder().with_reader(exporter.clone()).build();
+//! provider.meter("ours").u64_counter("ours").build().unwrap().add(1, &[]);
+//!
+//! // Theirs, served by our endpoint.
+//! let mut registry = Registry::default();
+//! let theirs = Counter::<u64>::default();
+//! registry.register("theirs", "Registered with prometheus-client", theirs.clone());
+//! theirs.inc();
+//! let all = Gatherers::new().with(exporter.clone()).with(Arc::new(registry));
+//! let text = all.render().unwrap();
+//! assert!(text.contains("\nours_total 1\n") && text.contains("\ntheirs_total 1\n"));
+//!
+//! // Ours, served by their encoder.
+//! let mut registry = Registry::default();
+//! registry.register_collector(Box::new(exporter));
+//! let mut text = String::new();
+//! prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+//! assert!(text.contains("# TYPE ours counter\nours_total 1\n"));
+//! # }
+//! ```
 
 mod family;
+mod foreign;
+mod format;
+mod gather;
+#[cfg(feature = "prometheus-client")]
+mod interop;
 pub mod names;
+pub mod openmetrics;
 pub mod process;
 mod server;
+#[cfg(test)]
+mod testdata;
 pub mod text;
 pub mod textfile;
+mod write;
 
+pub use format::Format;
+pub use gather::{serve, Gather, Gatherers, Gathering};
+pub use openmetrics::encode as encode_openmetrics;
 pub use server::ScrapeServer;
 pub use text::{encode as encode_text, TextOptions, Warning};
 pub use textfile::{write_textfile, Exposition, Step, TextfileError, TextfileWriter};
 
 use std::io;
-use std::net::{TcpListener, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use telemetry_core::{Error, ManualReader, MetricReader, Producer, ResourceMetrics};
 
-/// A pull reader whose collections are rendered as Prometheus text.
+/// A pull reader whose collections are rendered as Prometheus text or OpenMetrics.
 ///
 /// Clones share one reader: keep one, hand another to
 /// [`MeterProviderBuilder::with_reader`](telemetry_core::MeterProviderBuilder::with_reader).
@@ -76,12 +165,42 @@ impl PrometheusExporter {
         PrometheusExporterBuilder::default()
     }
 
-    /// Collects now and renders the exposition text.
+    /// Collects now and renders text 0.0.4.
     ///
     /// After shutdown this renders the provider's final collection; before the exporter was
     /// given to a provider it is [`Error::Shutdown`] (there is nothing to collect from).
     pub fn render(&self) -> Result<String, Error> {
         self.render_with_warnings().map(|(text, _)| text)
+    }
+
+    /// Collects now and renders OpenMetrics 1.0 (see [`openmetrics`]).
+    ///
+    /// ```
+    /// use telemetry_core::MeterProvider;
+    /// use telemetry_exporters::prometheus::PrometheusExporter;
+    ///
+    /// let exporter = PrometheusExporter::new();
+    /// let provider = MeterProvider::builder().with_reader(exporter.clone()).build();
+    /// let meter = provider.meter("api");
+    /// let latency = meter.f64_histogram("latency_seconds").with_unit("s");
+    /// latency.with_buckets(vec![0.1, 1.0]).build()?.record(0.25, &[]);
+    ///
+    /// let text = exporter.render_openmetrics()?;
+    /// assert!(text.starts_with(concat!(
+    ///     "# TYPE latency_seconds histogram\n",
+    ///     "# UNIT latency_seconds seconds\n",
+    ///     "latency_seconds_bucket{le=\"0.1\"} 0\n",
+    ///     "latency_seconds_bucket{le=\"1.0\"} 1\n",
+    ///     "latency_seconds_bucket{le=\"+Inf\"} 1\n",
+    ///     "latency_seconds_count 1\n",
+    ///     "latency_seconds_sum 0.25\n",
+    ///     "latency_seconds_created ",
+    /// )));
+    /// assert!(text.ends_with("\n# EOF\n"));
+    /// # Ok::<(), telemetry_core::Error>(())
+    /// ```
+    pub fn render_openmetrics(&self) -> Result<String, Error> {
+        self.render_as(Format::OpenMetrics).map(|(text, _)| text)
     }
 
     /// [`render`](Self::render), also returning what the encoder had to leave out (see
@@ -103,18 +222,17 @@ impl PrometheusExporter {
     /// # Ok::<(), telemetry_core::Error>(())
     /// ```
     pub fn render_with_warnings(&self) -> Result<(String, Vec<Warning>), Error> {
-        let metrics = self.collect()?;
-        let mut text = String::new();
-        let warnings = encode_text(&metrics, &self.options, &mut text);
-        Ok((text, warnings))
+        self.render_as(Format::Text)
     }
 
-    /// Serves `GET /metrics` (and `HEAD`) on `addr` from a background thread.
-    ///
-    /// Responses: 200 with `Content-Type: text/plain; version=0.0.4; charset=utf-8`, 404 for
-    /// any other path, 405 for any other method on `/metrics`, 500 with a one-line message
-    /// when collection fails. Scrapes are answered one at a time. Bind `127.0.0.1:0` and ask
-    /// [`ScrapeServer::local_addr`] for the port in tests.
+    /// Collects now and renders `format`, also returning what was left out.
+    pub fn render_as(&self, format: Format) -> Result<(String, Vec<Warning>), Error> {
+        gather::render(self, format)
+    }
+
+    /// Serves `GET /metrics` (and `HEAD`) on `addr` from a background thread: OpenMetrics
+    /// or text 0.0.4 as the request's `Accept` header asks, gzip when it allows it; see
+    /// [`serve`] for the details, and [`Gatherers`] to serve several providers together.
     ///
     /// ```
     /// use telemetry_exporters::prometheus::PrometheusExporter;
@@ -126,7 +244,7 @@ impl PrometheusExporter {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn serve(&self, addr: impl ToSocketAddrs) -> io::Result<ScrapeServer> {
-        ScrapeServer::start(TcpListener::bind(addr)?, self.clone())
+        serve(addr, self.clone())
     }
 
     fn collect(&self) -> Result<ResourceMetrics, Error> {
@@ -134,6 +252,13 @@ impl PrometheusExporter {
             Err(Error::Shutdown) => self.reader.last_collection().ok_or(Error::Shutdown),
             result => result,
         }
+    }
+}
+
+impl Gather for PrometheusExporter {
+    fn gather(&self, into: &mut Gathering) -> Result<(), Error> {
+        into.push_metrics(self.collect()?, self.options.clone());
+        Ok(())
     }
 }
 

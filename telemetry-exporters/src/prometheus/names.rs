@@ -117,18 +117,31 @@ pub fn unit_suffix(unit: &str, gauge: bool) -> Option<&'static str> {
     })
 }
 
-/// The family name of a metric: sanitised, optionally with its unit suffix, and with
-/// `_total` for counters (never doubled: `requests_total` stays `requests_total`).
+/// The base name of a metric's family: the OpenMetrics family name, from which each format
+/// derives its sample names (and text 0.0.4 its family name, see `Kind::text_suffix`).
 ///
-/// The unit suffix goes before `_total` (`sent` in `By` → `sent_bytes_total`) and is not
-/// added when the name already ends with it (`latency_seconds` in `s` stays as is).
+/// - The name is sanitised; with `unit_suffixes`, the unit's suffix is appended unless the
+///   name already ends with it (`latency_seconds` in `s` stays as is).
+/// - Counters lose a trailing `_total` (`requests_total` → `requests`): both formats add it
+///   back to the samples, so it is never doubled.
+/// - Info metrics lose a trailing `_info` for the same reason, and never get a unit suffix
+///   (OpenMetrics forbids units on info and state sets).
+/// - State sets are sanitised as *label* names: the family name is also the label that
+///   carries the state, so it must be valid as both (`a:b` → `a_b`).
 pub(crate) fn family_name(name: &str, unit: &str, kind: Kind, unit_suffixes: bool) -> String {
-    const TOTAL: &str = "_total";
-    let mut out = sanitize_metric_name(name).into_owned();
-    if kind == Kind::Counter && out.ends_with(TOTAL) {
-        out.truncate(out.len() - TOTAL.len());
+    let mut out = match kind {
+        Kind::StateSet => return sanitize_label_name(name).into_owned(),
+        _ => sanitize_metric_name(name).into_owned(),
+    };
+    let reserved = match kind {
+        Kind::Counter => "_total",
+        Kind::Info => "_info",
+        _ => "",
+    };
+    if !reserved.is_empty() && out.len() > reserved.len() && out.ends_with(reserved) {
+        out.truncate(out.len() - reserved.len());
     }
-    if unit_suffixes {
+    if unit_suffixes && kind != Kind::Info {
         if let Some(suffix) = unit_suffix(unit, kind == Kind::Gauge) {
             let present = out
                 .strip_suffix(suffix)
@@ -139,10 +152,23 @@ pub(crate) fn family_name(name: &str, unit: &str, kind: Kind, unit_suffixes: boo
             }
         }
     }
-    if kind == Kind::Counter {
-        out.push_str(TOTAL);
-    }
     out
+}
+
+/// The OpenMetrics `# UNIT` of a family: the unit's suffix, but only when the family name
+/// really ends with `_<suffix>` (OpenMetrics requires it, and Prometheus rejects the whole
+/// scrape otherwise), and never for info or state sets.
+///
+/// With unit suffixes off (the default), a metric still gets its `# UNIT` line when its own
+/// name carries the unit: `latency_seconds` in `s` does, `battery_level` in `%` does not.
+pub(crate) fn openmetrics_unit(base: &str, unit: &str, kind: Kind) -> Option<&'static str> {
+    if matches!(kind, Kind::Info | Kind::StateSet | Kind::Unknown) {
+        return None;
+    }
+    let suffix = unit_suffix(unit, kind == Kind::Gauge)?;
+    base.strip_suffix(suffix)
+        .is_some_and(|rest| rest.ends_with('_'))
+        .then_some(suffix)
 }
 
 #[cfg(test)]
@@ -166,61 +192,117 @@ mod tests {
         assert_eq!(sanitize_label_name("._x"), "key__x");
     }
 
+    /// The text 0.0.4 family name, as the tests of the old single-format naming knew it.
+    fn text_name(name: &str, unit: &str, kind: Kind, unit_suffixes: bool) -> String {
+        family_name(name, unit, kind, unit_suffixes) + kind.text_suffix()
+    }
+
     #[test]
     fn counters_get_one_total_suffix() {
         assert_eq!(
             family_name("requests", "", Kind::Counter, false),
-            "requests_total"
+            "requests"
         );
         assert_eq!(
             family_name("requests_total", "", Kind::Counter, false),
+            "requests"
+        );
+        assert_eq!(
+            text_name("requests", "", Kind::Counter, false),
             "requests_total"
         );
         assert_eq!(
-            family_name("requests.total", "", Kind::Counter, false),
+            text_name("requests_total", "", Kind::Counter, false),
             "requests_total"
         );
         assert_eq!(
-            family_name("queue_total", "", Kind::Gauge, false),
+            text_name("requests.total", "", Kind::Counter, false),
+            "requests_total"
+        );
+        assert_eq!(
+            text_name("queue_total", "", Kind::Gauge, false),
             "queue_total"
         );
+        // A name that is only the suffix keeps it (an empty family name is no name).
+        assert_eq!(family_name("_total", "", Kind::Counter, false), "_total");
+    }
+
+    #[test]
+    fn info_gets_one_info_suffix_and_no_unit() {
+        assert_eq!(family_name("build", "", Kind::Info, false), "build");
+        assert_eq!(family_name("build_info", "", Kind::Info, false), "build");
+        assert_eq!(text_name("build.info", "", Kind::Info, true), "build_info");
+        assert_eq!(family_name("uptime", "s", Kind::Info, true), "uptime");
+        assert_eq!(openmetrics_unit("uptime_seconds", "s", Kind::Info), None);
+    }
+
+    #[test]
+    fn state_sets_are_named_like_labels() {
+        assert_eq!(
+            family_name("charging.state", "", Kind::StateSet, true),
+            "charging_state"
+        );
+        assert_eq!(family_name("a:b", "s", Kind::StateSet, true), "a_b");
+        assert_eq!(family_name("__x", "", Kind::StateSet, false), "key__x");
+    }
+
+    #[test]
+    fn openmetrics_unit_only_when_it_is_a_suffix() {
+        assert_eq!(
+            openmetrics_unit("latency_seconds", "s", Kind::Histogram),
+            Some("seconds")
+        );
+        assert_eq!(openmetrics_unit("latency", "s", Kind::Histogram), None);
+        assert_eq!(openmetrics_unit("seconds", "s", Kind::Gauge), None);
+        assert_eq!(openmetrics_unit("misseconds", "s", Kind::Gauge), None);
+        assert_eq!(
+            openmetrics_unit("_seconds", "s", Kind::Gauge),
+            Some("seconds")
+        );
+        assert_eq!(
+            openmetrics_unit("sent_bytes", "By", Kind::Counter),
+            Some("bytes")
+        );
+        assert_eq!(
+            openmetrics_unit("load_ratio", "1", Kind::Gauge),
+            Some("ratio")
+        );
+        assert_eq!(openmetrics_unit("items_ratio", "1", Kind::Counter), None);
+        assert_eq!(openmetrics_unit("x_seconds", "s", Kind::StateSet), None);
     }
 
     #[test]
     fn unit_suffixes_are_opt_in_and_never_doubled() {
         assert_eq!(
-            family_name("battery.level", "%", Kind::Gauge, false),
+            text_name("battery.level", "%", Kind::Gauge, false),
             "battery_level"
         );
         assert_eq!(
-            family_name("battery.level", "%", Kind::Gauge, true),
+            text_name("battery.level", "%", Kind::Gauge, true),
             "battery_level_percent"
         );
         assert_eq!(
-            family_name("latency_seconds", "s", Kind::Histogram, true),
+            text_name("latency_seconds", "s", Kind::Histogram, true),
             "latency_seconds"
         );
         assert_eq!(
-            family_name("sent", "By", Kind::Counter, true),
+            text_name("sent", "By", Kind::Counter, true),
             "sent_bytes_total"
         );
         assert_eq!(
-            family_name("sent_bytes_total", "By", Kind::Counter, true),
+            text_name("sent_bytes_total", "By", Kind::Counter, true),
             "sent_bytes_total"
         );
         assert_eq!(
-            family_name("misseconds", "s", Kind::Gauge, true),
+            text_name("misseconds", "s", Kind::Gauge, true),
             "misseconds_seconds"
         );
-        assert_eq!(family_name("seconds", "s", Kind::Gauge, true), "seconds");
-        assert_eq!(family_name("load", "1", Kind::Gauge, true), "load_ratio");
+        assert_eq!(text_name("seconds", "s", Kind::Gauge, true), "seconds");
+        assert_eq!(text_name("load", "1", Kind::Gauge, true), "load_ratio");
+        assert_eq!(text_name("items", "1", Kind::Counter, true), "items_total");
+        assert_eq!(text_name("power", "kW", Kind::Gauge, true), "power");
         assert_eq!(
-            family_name("items", "1", Kind::Counter, true),
-            "items_total"
-        );
-        assert_eq!(family_name("power", "kW", Kind::Gauge, true), "power");
-        assert_eq!(
-            family_name("packets", "{packet}", Kind::Counter, true),
+            text_name("packets", "{packet}", Kind::Counter, true),
             "packets_total"
         );
     }

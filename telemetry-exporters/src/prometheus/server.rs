@@ -2,26 +2,32 @@
 //!
 //! Blocking on purpose: a scrape every few seconds needs no async runtime, and a plain
 //! thread is something any application can host. `tiny_http` parses HTTP/1.x (keep-alive,
-//! `HEAD` without a body); this file only routes and renders.
+//! `HEAD` without a body); this file only routes, negotiates (with the functions of
+//! `format.rs`), renders and compresses.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Write as _};
 use std::net::{SocketAddr, TcpListener};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use super::PrometheusExporter;
+use super::format::{accepts_gzip, Format};
+use super::gather::{self, Gather};
+use super::text::Warning;
 
-/// The content type of the text exposition format 0.0.4.
-const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 const PATH: &str = "/metrics";
 
 /// A running scrape endpoint; stopped by [`shutdown`](Self::shutdown) or on drop, so keep
 /// it in a variable (`let _server = …`, not `let _ = …`) for as long as it should serve.
+///
+/// Started by [`serve`](super::serve), [`PrometheusExporter::serve`](super::PrometheusExporter::serve)
+/// or [`Gatherers::serve`](super::Gatherers::serve).
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -56,7 +62,7 @@ impl fmt::Debug for ScrapeServer {
 }
 
 impl ScrapeServer {
-    pub(super) fn start(listener: TcpListener, exporter: PrometheusExporter) -> io::Result<Self> {
+    pub(super) fn start(listener: TcpListener, source: Arc<dyn Gather>) -> io::Result<Self> {
         let addr = listener.local_addr()?;
         let server = Arc::new(Server::from_listener(listener, None).map_err(io::Error::other)?);
         let stopping = Arc::new(AtomicBool::new(false));
@@ -65,7 +71,7 @@ impl ScrapeServer {
             .spawn({
                 let server = Arc::clone(&server);
                 let stopping = Arc::clone(&stopping);
-                move || serve(&server, &stopping, &exporter)
+                move || serve(&server, &stopping, &*source)
             })?;
         Ok(ScrapeServer {
             addr,
@@ -103,10 +109,11 @@ impl Drop for ScrapeServer {
     }
 }
 
-fn serve(server: &Server, stopping: &AtomicBool, exporter: &PrometheusExporter) {
+fn serve(server: &Server, stopping: &AtomicBool, source: &dyn Gather) {
+    let mut logged: Vec<Warning> = Vec::new();
     loop {
         match server.recv() {
-            Ok(request) => respond(request, exporter),
+            Ok(request) => respond(request, source, &mut logged),
             // Unblocked by `stop`, or the accept loop failed: either way, wait for `stop`.
             Err(_) if stopping.load(Ordering::SeqCst) => return,
             Err(_) => {}
@@ -114,7 +121,7 @@ fn serve(server: &Server, stopping: &AtomicBool, exporter: &PrometheusExporter) 
     }
 }
 
-fn respond(request: Request, exporter: &PrometheusExporter) {
+fn respond(request: Request, source: &dyn Gather, logged: &mut Vec<Warning>) {
     let path = request.url().split(['?', '#']).next().unwrap_or_default();
     let response = if path != PATH {
         text_response(404, format!("not found; metrics are at {PATH}\n"))
@@ -122,12 +129,18 @@ fn respond(request: Request, exporter: &PrometheusExporter) {
         text_response(405, "only GET and HEAD are allowed\n".to_owned())
             .with_header(header("Allow", "GET, HEAD"))
     } else {
+        let format = Format::from_accept(header_value(&request, "Accept"));
         // A panic in a user callback must not take the endpoint down with it.
-        match panic::catch_unwind(AssertUnwindSafe(|| exporter.render())) {
-            Ok(Ok(body)) => {
-                Response::from_string(body).with_header(header("Content-Type", CONTENT_TYPE))
+        match panic::catch_unwind(AssertUnwindSafe(|| gather::render(source, format))) {
+            Ok(Ok((body, warnings))) => {
+                log_changes(warnings, logged);
+                let gzip = accepts_gzip(header_value(&request, "Accept-Encoding"));
+                metrics_response(body, format, gzip)
             }
-            Ok(Err(e)) => text_response(500, format!("collection failed: {e}\n")),
+            Ok(Err(e)) => {
+                log::warn!("prometheus scrape failed: {e}");
+                text_response(500, format!("collection failed: {e}\n"))
+            }
             Err(_) => text_response(500, "collection panicked\n".to_owned()),
         }
     };
@@ -135,6 +148,52 @@ fn respond(request: Request, exporter: &PrometheusExporter) {
     let response = response.with_chunked_threshold(usize::MAX);
     // The client may have gone away; there is nobody to tell.
     let _ = request.respond(response);
+}
+
+/// The 200 response: the body in `format`, gzip-compressed when the client takes it.
+fn metrics_response(body: String, format: Format, gzip: bool) -> Response<io::Cursor<Vec<u8>>> {
+    let vary = header("Vary", "Accept, Accept-Encoding");
+    let content_type = header("Content-Type", format.content_type());
+    if gzip {
+        if let Ok(compressed) = compress(body.as_bytes()) {
+            return Response::from_data(compressed)
+                .with_header(content_type)
+                .with_header(header("Content-Encoding", "gzip"))
+                .with_header(vary);
+        }
+    }
+    Response::from_string(body)
+        .with_header(content_type)
+        .with_header(vary)
+}
+
+/// gzip at the fastest level: a scrape body is repetitive text (label sets, `_bucket`
+/// lines) that compresses well even so, and a scrape should cost little CPU.
+fn compress(body: &[u8]) -> io::Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+/// Logs the warnings of a scrape that differ from the previous scrape's, so that a
+/// duplicate is reported when it appears, not at every scrape.
+fn log_changes(warnings: Vec<Warning>, logged: &mut Vec<Warning>) {
+    if warnings == *logged {
+        return;
+    }
+    for warning in warnings.iter().filter(|w| !logged.contains(w)) {
+        log::warn!("prometheus scrape: {warning}");
+    }
+    *logged = warnings;
+}
+
+/// The value of the first request header called `name` (case-insensitive).
+fn header_value<'r>(request: &'r Request, name: &'static str) -> Option<&'r str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str())
 }
 
 fn text_response(status: u16, body: String) -> Response<io::Cursor<Vec<u8>>> {

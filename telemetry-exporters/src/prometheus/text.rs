@@ -1,27 +1,41 @@
 //! The Prometheus text exposition format, version 0.0.4.
 //!
-//! [`encode`] is the one entry point (and [`to_string`] its convenience form). The grouping
-//! rules (families, duplicates, conflicts) live in `family.rs`; this file only formats: the
-//! HELP/TYPE lines, label escaping, and numbers.
+//! [`encode`] is the one entry point (and [`to_string`] its convenience form); OpenMetrics
+//! is in [`openmetrics`](super::openmetrics). The grouping rules (families, duplicates,
+//! conflicts) live in `family.rs` and are the same for both formats; this file only formats:
+//! the HELP/TYPE lines and which samples each type writes.
 //!
 //! # Output
 //!
-//! - Families are sorted by name, series within a family by label set (label names, then
-//!   values, bytewise); each family is one contiguous block that starts with `# HELP` and
-//!   `# TYPE`. Every line ends with `\n`.
-//! - Monotonic sums are `counter`s named `<name>_total`; non-monotonic sums and gauges are
-//!   `gauge`s; histograms are `histogram`s with cumulative `_bucket{le="…"}` series ending in
-//!   `le="+Inf"`, then `_sum` and `_count`.
+//! - Families are sorted by their base name (the OpenMetrics family name: `jobs` for the
+//!   counter `jobs_total`), series within a family by label set (label names, then values,
+//!   bytewise); each family is one contiguous block that starts with `# HELP` and `# TYPE`.
+//!   Every line ends with `\n`.
+//! - Types, following the Python client's mapping of the OpenMetrics types into 0.0.4:
+//!
+//! | data | `# TYPE` | samples |
+//! |---|---|---|
+//! | monotonic sum | `counter`, named `<name>_total` | `<name>_total` |
+//! | non-monotonic sum, gauge | `gauge` | `<name>` |
+//! | histogram | `histogram` | cumulative `_bucket{le="…"}` ending in `le="+Inf"`, `_sum`, `_count` |
+//! | summary | `summary` | `<name>{quantile="…"}` (when the point has quantiles), `_sum`, `_count` |
+//! | info | `gauge`, named `<name>_info` | `<name>_info{…} 1` |
+//! | state set | `gauge` | `<name>{…,<name>="<state>"} 1` or `0`, one per state |
+//! | gauge histogram | `histogram` with its `_bucket` samples, then gauges `<name>_gcount` and `<name>_gsum` | the OpenMetrics sample names, so a series keeps its name whichever format a scrape negotiates |
+//!
+//! - `_created` samples are OpenMetrics only (as in the Go client; the Python client also
+//!   writes them as gauges in 0.0.4).
 //! - Integers are printed exactly; floats in their shortest round-trip form, the way
 //!   Python's `repr` prints them (and so the Python and Java Prometheus clients): `1.0`,
-//!   `0.005`, `1e-05`, `1e+16`, and `+Inf`, `-Inf`, `NaN`. The same form is used for `le`, so
-//!   bucket bounds match those of Python/Java-instrumented services (`le="1.0"`, where the Go
-//!   client writes `le="1"`).
+//!   `0.005`, `1e-05`, `1e+16`, and `+Inf`, `-Inf`, `NaN`. `le` and `quantile` values use the
+//!   OpenMetrics canonical form (Go's `%g` with a `.0`: `1.0`, `0.005`, `1e+06`), which is
+//!   what the Go, Python and Java clients write, in both formats, so that bucket bounds are
+//!   the same label values whichever client or format produced them.
 //! - HELP text escapes `\` and newlines; label values escape `\`, `"` and newlines. Other
 //!   characters (UTF-8 included) are written as they are. An empty description gives a bare
 //!   `# HELP name` line.
-//! - A histogram's `+Inf` bucket is the sum of its bucket counts, `_count` the point's count
-//!   (the data model keeps the two equal).
+//! - A histogram's `+Inf` bucket and its `_count` are both the total of its bucket counts
+//!   (the point's count in the data model), so they can never disagree.
 //!
 //! # Names and labels
 //!
@@ -31,27 +45,33 @@
 //!   value joins theirs with `;`, in the bytewise order of the original keys
 //!   (`{a-b="0", a.b="1"}` → `a_b="0;1"`), as the OpenTelemetry Prometheus compatibility
 //!   rules ask; this keeps every label name unique and the result deterministic.
-//! - On histograms, an attribute named `le` becomes `exported_le` (Prometheus' own prefix
-//!   for a label that clashes with one it sets), so it cannot collide with the bucket bound.
+//! - An attribute named like the label a type adds itself (`le` on histograms, `quantile`
+//!   on summaries) becomes `exported_le` / `exported_quantile` (Prometheus' own prefix for a
+//!   label that clashes with one it sets), so it cannot collide with it.
 //! - The resource becomes a `target_info` gauge (value 1, one label per resource attribute);
 //!   scopes are not labels unless [`TextOptions::with_scope_labels`] is on.
 //!
 //! # Merging and duplicates
 //!
-//! Metrics from different scopes that map to the same family name and type share one
-//! family block (HELP from the first non-empty description). A series (family + label set)
-//! seen twice is written once, the first time, and reported as
-//! [`Warning::DuplicateSeries`]; a second type for one family name, or a family named like
-//! a histogram's `_bucket`/`_sum`/`_count` series, is left out and reported too. Output is
+//! Metrics from different scopes (or providers, see [`Gatherers`](super::Gatherers)) that
+//! map to the same family name and type share one family block (HELP from the first
+//! non-empty description). A series (family + label set) seen twice is written once, the
+//! first time, and reported as [`Warning::DuplicateSeries`]. A family whose name another
+//! family already uses in either format (a second type for one name, a gauge `jobs_total`
+//! beside the counter `jobs`, a gauge `h_count` beside the histogram `h`) is left out and
+//! reported too; of two such families the one with the shorter name is kept. Output is
 //! never invalid because of them.
 //! - A delta-temporality metric (Prometheus counters and histograms are cumulative) and
 //!   anything else the format cannot express are left out and reported as a [`Warning`].
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
-use telemetry_core::{HistogramPoint, Number, ResourceMetrics};
+use telemetry_core::{HistogramPoint, Number, ResourceMetrics, SummaryPoint};
 
-use super::family::{self, Family, Labels, Sample};
+use super::family::{name_in, Body, Families, Family, Kind, Labels, Sample, Source};
+use super::foreign;
+use super::format::Format;
+use super::write::{escape, write_f64, write_number, write_series, write_u64, Extra};
 
 /// Choices that change the exposition; [`TextOptions::default`] is what
 /// [`PrometheusExporter::new`](super::PrometheusExporter::new) uses.
@@ -116,17 +136,27 @@ impl TextOptions {
     }
 }
 
-/// Something [`encode`] had to leave out; the rest of the output is still valid.
+/// Something an encoder had to leave out; the rest of the output is still valid.
+///
+/// Family names are those of the format being written (`jobs_total` in text 0.0.4, `jobs`
+/// in OpenMetrics, for the same counter).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
-    /// A series (family and label set) appeared more than once, e.g. from two meters or from
-    /// attribute keys that sanitise alike; the first one is written, the others dropped.
+    /// A series (family and label set) appeared more than once, e.g. from two meters, two
+    /// providers, or attribute keys that sanitise alike; the first one is written, the
+    /// others dropped.
     DuplicateSeries {
         /// The family.
         family: String,
         /// The label set, as `{name="value",…}`.
         labels: String,
+    },
+    /// A family of another library's registry (see [`Gather`](super::Gather)) has the name
+    /// and type of a family already written; it was left out whole.
+    DuplicateFamily {
+        /// The family.
+        family: String,
     },
     /// Two metrics map to one family name with different types; the first one is kept.
     TypeConflict {
@@ -139,20 +169,33 @@ pub enum Warning {
         /// The metric left out.
         metric: String,
     },
-    /// A family is named like a series of a histogram family (`<histogram>_bucket`, `_sum`
-    /// or `_count`), which a parser would read as the histogram's; it was left out.
+    /// A family uses a name that another family uses for its own samples (`h_count` beside
+    /// the histogram `h`, `jobs_total` beside the counter `jobs`), or that names another
+    /// family in one of the formats; a parser would read its samples as the other's, so it
+    /// was left out.
     NameClash {
         /// The family left out.
         family: String,
-        /// The histogram family.
-        histogram: String,
+        /// The family kept.
+        clashes_with: String,
+    },
+    /// A value the format forbids (OpenMetrics: a negative or NaN counter, a negative or
+    /// NaN histogram or summary sum, a quantile outside `[0, 1]`…) was left out; the rest
+    /// of the series was written.
+    ValueLeftOut {
+        /// The family.
+        family: String,
+        /// The series' label set, as `{name="value",…}`.
+        labels: String,
+        /// What was left out and why.
+        reason: &'static str,
     },
     /// A metric with delta temporality; Prometheus expects cumulative values.
     DeltaTemporality {
         /// The metric.
         metric: String,
     },
-    /// A kind of data the text format has no type for.
+    /// A kind of data the formats have no type for.
     UnsupportedData {
         /// The metric.
         metric: String,
@@ -168,6 +211,9 @@ impl fmt::Display for Warning {
                     "duplicate series {family}{labels}: only the first is written"
                 )
             }
+            Warning::DuplicateFamily { family } => {
+                write!(f, "duplicate family {family}: only the first is written")
+            }
             Warning::TypeConflict {
                 family,
                 kept,
@@ -177,17 +223,25 @@ impl fmt::Display for Warning {
                 f,
                 "{metric:?} would be a {dropped} in family {family}, already a {kept}: left out"
             ),
-            Warning::NameClash { family, histogram } => write!(
+            Warning::NameClash {
+                family,
+                clashes_with,
+            } => write!(
                 f,
-                "family {family} clashes with the series of histogram {histogram}: left out"
+                "family {family} clashes with the names of family {clashes_with}: left out"
             ),
+            Warning::ValueLeftOut {
+                family,
+                labels,
+                reason,
+            } => write!(f, "{family}{labels}: left out {reason}"),
             Warning::DeltaTemporality { metric } => {
                 write!(f, "{metric:?} has delta temporality: left out")
             }
             Warning::UnsupportedData { metric } => {
                 write!(
                     f,
-                    "{metric:?} has a kind of data the text format cannot carry: left out"
+                    "{metric:?} has a kind of data the exposition formats cannot carry: left out"
                 )
             }
         }
@@ -241,11 +295,7 @@ impl fmt::Display for Warning {
 /// );
 /// ```
 pub fn encode(metrics: &ResourceMetrics, options: &TextOptions, out: &mut String) -> Vec<Warning> {
-    let mut warnings = Vec::new();
-    for (name, family) in &family::collect(metrics, options, &mut warnings) {
-        write_family(out, name, family);
-    }
-    warnings
+    Format::Text.encode(&[Source::Metrics(metrics, options)], out)
 }
 
 /// The exposition of `metrics` as a new string; warnings are discarded (use [`encode`] to
@@ -264,144 +314,182 @@ pub fn to_string(metrics: &ResourceMetrics, options: &TextOptions) -> String {
     out
 }
 
-fn write_family(out: &mut String, name: &str, family: &Family<'_>) {
+/// Writes the families (grouped by `family::collect`) in this format.
+pub(crate) fn write(families: &Families<'_>, out: &mut String) {
+    for (base, family) in families {
+        let name = name_in(Format::Text, base, family.kind);
+        write_metadata(
+            out,
+            &name,
+            family.kind.type_name(Format::Text),
+            &family.help,
+        );
+        match &family.body {
+            Body::Series(series) => {
+                for (labels, sample) in series {
+                    write_sample(out, &name, family.kind, labels, sample);
+                }
+            }
+            Body::Foreign(lines) => {
+                for line in lines.iter().filter(|l| text_keeps(l, base, family.kind)) {
+                    out.push_str(&foreign::to_text(line));
+                    out.push('\n');
+                }
+            }
+        }
+        if family.kind == Kind::GaugeHistogram {
+            write_gauge_histogram_gauges(out, base, family);
+        }
+    }
+}
+
+fn write_metadata(out: &mut String, name: &str, type_name: &str, help: &str) {
     out.push_str("# HELP ");
     out.push_str(name);
-    if !family.help.is_empty() {
+    if !help.is_empty() {
         out.push(' ');
-        escape_help(out, family.help);
+        escape(out, help, false);
     }
     out.push_str("\n# TYPE ");
     out.push_str(name);
     out.push(' ');
-    out.push_str(family.kind.as_str());
+    out.push_str(type_name);
     out.push('\n');
-    for (labels, sample) in &family.series {
-        match sample {
-            Sample::Number(value) => {
-                write_series(out, name, "", labels, None);
-                write_number(out, *value);
-                out.push('\n');
+}
+
+fn write_sample(
+    out: &mut String,
+    name: &str,
+    kind: Kind,
+    labels: &Labels<'_>,
+    sample: &Sample<'_>,
+) {
+    match sample {
+        Sample::Number { value, .. } => {
+            write_series(out, name, "", labels, Extra::None);
+            write_number(out, *value);
+            out.push('\n');
+        }
+        Sample::Histogram(point) if kind == Kind::GaugeHistogram => {
+            write_buckets(out, name, labels, point);
+        }
+        Sample::Histogram(point) => write_histogram(out, name, labels, point),
+        Sample::Summary(point) => write_summary(out, name, labels, point),
+        Sample::States(states) => {
+            for (state, value) in states {
+                write_series(out, name, "", labels, Extra::Text(name, state));
+                out.push_str(if is_zero(*value) { "0\n" } else { "1\n" });
             }
-            Sample::Histogram(point) => write_histogram(out, name, labels, point),
         }
     }
 }
 
-fn write_histogram(out: &mut String, name: &str, labels: &Labels<'_>, point: &HistogramPoint) {
+/// The cumulative bucket lines of a histogram point (`+Inf` last); returns the total.
+/// Shared with OpenMetrics, whose bucket lines are the same.
+pub(crate) fn write_buckets(
+    out: &mut String,
+    name: &str,
+    labels: &Labels<'_>,
+    point: &HistogramPoint,
+) -> u64 {
     // Bucket counts are per bucket in the data model, cumulative in Prometheus.
     let mut cumulative: u64 = 0;
     for (i, bound) in point.bounds.iter().enumerate() {
         cumulative += point.bucket_counts.get(i).copied().unwrap_or(0);
-        write_series(out, name, "_bucket", labels, Some(*bound));
-        write_u64(out, cumulative);
-        out.push('\n');
+        // A non-finite bound would duplicate or break the `+Inf` bucket; its count still
+        // goes into the next one.
+        if bound.is_finite() {
+            write_series(out, name, "_bucket", labels, Extra::Float("le", *bound));
+            write_u64(out, cumulative);
+            out.push('\n');
+        }
     }
     let total: u64 = point.bucket_counts.iter().sum();
-    write_series(out, name, "_bucket", labels, Some(f64::INFINITY));
+    write_series(
+        out,
+        name,
+        "_bucket",
+        labels,
+        Extra::Float("le", f64::INFINITY),
+    );
     write_u64(out, total);
     out.push('\n');
-    write_series(out, name, "_sum", labels, None);
+    total
+}
+
+fn write_histogram(out: &mut String, name: &str, labels: &Labels<'_>, point: &HistogramPoint) {
+    let total = write_buckets(out, name, labels, point);
+    write_series(out, name, "_sum", labels, Extra::None);
     write_f64(out, point.sum);
     out.push('\n');
-    write_series(out, name, "_count", labels, None);
+    write_series(out, name, "_count", labels, Extra::None);
+    write_u64(out, total);
+    out.push('\n');
+}
+
+fn write_summary(out: &mut String, name: &str, labels: &Labels<'_>, point: &SummaryPoint) {
+    for &(quantile, value) in &point.quantiles {
+        write_series(out, name, "", labels, Extra::Float("quantile", quantile));
+        write_f64(out, value);
+        out.push('\n');
+    }
+    write_series(out, name, "_sum", labels, Extra::None);
+    write_f64(out, point.sum);
+    out.push('\n');
+    write_series(out, name, "_count", labels, Extra::None);
     write_u64(out, point.count);
     out.push('\n');
 }
 
-/// `name{labels} ` (with `le` last when given), up to the value.
-fn write_series(out: &mut String, name: &str, suffix: &str, labels: &Labels<'_>, le: Option<f64>) {
-    out.push_str(name);
-    out.push_str(suffix);
-    if !labels.is_empty() || le.is_some() {
-        out.push('{');
-        for (i, (label, value)) in labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+/// A gauge histogram's `_gcount` and `_gsum` as the gauges the Python client writes in
+/// 0.0.4 (the `histogram` block above holds only the buckets).
+fn write_gauge_histogram_gauges(out: &mut String, base: &str, family: &Family<'_>) {
+    for suffix in ["_gcount", "_gsum"] {
+        let name = format!("{base}{suffix}");
+        write_metadata(out, &name, "gauge", &family.help);
+        match &family.body {
+            Body::Series(series) => {
+                for (labels, sample) in series {
+                    let Sample::Histogram(point) = sample else {
+                        continue;
+                    };
+                    write_series(out, &name, "", labels, Extra::None);
+                    match suffix {
+                        "_gcount" => write_u64(out, point.bucket_counts.iter().sum()),
+                        _ => write_f64(out, point.sum),
+                    }
+                    out.push('\n');
+                }
             }
-            out.push_str(label);
-            out.push_str("=\"");
-            escape_label_value(out, value);
-            out.push('"');
-        }
-        if let Some(le) = le {
-            if !labels.is_empty() {
-                out.push(',');
+            Body::Foreign(lines) => {
+                for line in lines.iter().filter(|l| foreign::sample_name(l) == name) {
+                    out.push_str(&foreign::to_text(line));
+                    out.push('\n');
+                }
             }
-            out.push_str("le=\"");
-            write_f64(out, le);
-            out.push('"');
-        }
-        out.push('}');
-    }
-    out.push(' ');
-}
-
-fn escape_help(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
         }
     }
 }
 
-fn escape_label_value(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
+/// Whether text 0.0.4 writes a foreign sample line in the family's block: not the
+/// OpenMetrics-only `_created`, and not a gauge histogram's `_gcount`/`_gsum` (written as
+/// gauges after it).
+fn text_keeps(line: &str, base: &str, kind: Kind) -> bool {
+    let suffix = foreign::sample_name(line)
+        .strip_prefix(base)
+        .unwrap_or_default();
+    match kind {
+        Kind::Counter | Kind::Histogram | Kind::Summary => suffix != "_created",
+        Kind::GaugeHistogram => suffix == "_bucket",
+        _ => true,
     }
 }
 
-fn write_number(out: &mut String, value: Number) {
+pub(crate) fn is_zero(value: Number) -> bool {
     match value {
-        Number::U64(v) => write_u64(out, v),
-        Number::I64(v) => {
-            let _ = write!(out, "{v}");
-        }
-        Number::F64(v) => write_f64(out, v),
-    }
-}
-
-fn write_u64(out: &mut String, value: u64) {
-    // Writing into a String cannot fail.
-    let _ = write!(out, "{value}");
-}
-
-/// A float in Python `repr` form: shortest round-trip digits, a `.0` on integral values,
-/// exponents for magnitudes below 1e-4 or from 1e16 on, written with a sign and at least
-/// two digits (`1e-05`, `1e+16`).
-///
-/// Rust's `{:?}` already picks the same digits and the same switch to exponents; only the
-/// exponent's spelling differs (`1e-5`, `1e16`), so it is patched in place.
-pub(crate) fn write_f64(out: &mut String, value: f64) {
-    if value.is_nan() {
-        out.push_str("NaN");
-        return;
-    }
-    if value.is_infinite() {
-        out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
-        return;
-    }
-    let start = out.len();
-    let _ = write!(out, "{value:?}");
-    let Some(e) = out[start..].find('e') else {
-        return;
-    };
-    let mut digits_at = start + e + 1;
-    if out[digits_at..].starts_with('-') {
-        digits_at += 1;
-    } else {
-        out.insert(digits_at, '+');
-        digits_at += 1;
-    }
-    if out.len() - digits_at < 2 {
-        out.insert(digits_at, '0');
+        Number::U64(v) => v == 0,
+        Number::I64(v) => v == 0,
+        Number::F64(v) => v == 0.0,
     }
 }
 

@@ -1,89 +1,11 @@
 //! Exact-output tests of the encoder on hand-built collections.
 
-use std::time::SystemTime;
-
 use telemetry_core::{
-    Attributes, GaugeData, HistogramData, HistogramPoint, KeyValue, Metric, MetricData, Number,
-    NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, SumData, Temporality,
+    KeyValue, Metric, MetricData, Resource, ResourceMetrics, SumData, Temporality,
 };
 
-use super::{encode, to_string, write_f64, TextOptions, Warning};
-
-fn point(value: impl Into<Number>, attributes: &[KeyValue]) -> NumberPoint {
-    NumberPoint {
-        attributes: Attributes::new(attributes.iter().cloned()),
-        start_time: SystemTime::UNIX_EPOCH,
-        time: SystemTime::UNIX_EPOCH,
-        value: value.into(),
-    }
-}
-
-fn hist(bounds: &[f64], counts: &[u64], sum: f64, attributes: &[KeyValue]) -> HistogramPoint {
-    HistogramPoint {
-        attributes: Attributes::new(attributes.iter().cloned()),
-        start_time: SystemTime::UNIX_EPOCH,
-        time: SystemTime::UNIX_EPOCH,
-        bounds: bounds.to_vec(),
-        bucket_counts: counts.to_vec(),
-        count: counts.iter().sum(),
-        sum,
-        min: None,
-        max: None,
-    }
-}
-
-fn metric(name: &str, description: &str, data: MetricData) -> Metric {
-    Metric {
-        name: name.into(),
-        description: description.into(),
-        unit: String::new(),
-        data,
-    }
-}
-
-fn counter(points: Vec<NumberPoint>) -> MetricData {
-    MetricData::Sum(SumData {
-        points,
-        monotonic: true,
-        temporality: Temporality::Cumulative,
-    })
-}
-
-fn up_down(points: Vec<NumberPoint>) -> MetricData {
-    MetricData::Sum(SumData {
-        points,
-        monotonic: false,
-        temporality: Temporality::Cumulative,
-    })
-}
-
-fn gauge(points: Vec<NumberPoint>) -> MetricData {
-    MetricData::Gauge(GaugeData { points })
-}
-
-fn histogram(points: Vec<HistogramPoint>) -> MetricData {
-    MetricData::Histogram(HistogramData {
-        points,
-        temporality: Temporality::Cumulative,
-    })
-}
-
-fn scope(name: &str, metrics: Vec<Metric>) -> ScopeMetrics {
-    ScopeMetrics {
-        scope: Scope {
-            name: name.into(),
-            version: None,
-        },
-        metrics,
-    }
-}
-
-fn collection(scopes: Vec<ScopeMetrics>) -> ResourceMetrics {
-    ResourceMetrics {
-        resource: Resource::default(),
-        scope_metrics: scopes,
-    }
-}
+use super::super::testdata::*;
+use super::{encode, to_string, TextOptions, Warning};
 
 fn render(metrics: &ResourceMetrics) -> String {
     render_with(metrics, &TextOptions::default())
@@ -93,12 +15,6 @@ fn render_with(metrics: &ResourceMetrics, options: &TextOptions) -> String {
     let mut out = String::new();
     let warnings = encode(metrics, options, &mut out);
     assert_eq!(warnings, [], "unexpected warnings for:\n{out}");
-    out
-}
-
-fn float(v: f64) -> String {
-    let mut out = String::new();
-    write_f64(&mut out, v);
     out
 }
 
@@ -181,35 +97,6 @@ fn empty_help_has_no_trailing_space() {
         vec![metric("x", "", gauge(vec![point(1u64, &[])]))],
     )]);
     assert_eq!(render(&m), "# HELP x\n# TYPE x gauge\nx 1\n");
-}
-
-#[test]
-fn floats_are_shortest_round_trip_in_python_repr_form() {
-    let cases = [
-        (1.0, "1.0"),
-        (0.005, "0.005"),
-        (0.1 + 0.2, "0.30000000000000004"),
-        (-2.5, "-2.5"),
-        (-0.0, "-0.0"),
-        (1e-4, "0.0001"),
-        (1e-5, "1e-05"),
-        (1.5e-7, "1.5e-07"),
-        (123_456_789.0, "123456789.0"),
-        (1e15, "1000000000000000.0"),
-        (1e16, "1e+16"),
-        (2.5e300, "2.5e+300"),
-        (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
-        (f64::MAX, "1.7976931348623157e+308"),
-        (f64::INFINITY, "+Inf"),
-        (f64::NEG_INFINITY, "-Inf"),
-        (f64::NAN, "NaN"),
-    ];
-    for (value, expected) in cases {
-        assert_eq!(float(value), expected, "{value:e}");
-        if value.is_finite() {
-            assert_eq!(expected.parse::<f64>().unwrap().to_bits(), value.to_bits());
-        }
-    }
 }
 
 #[test]
@@ -529,7 +416,7 @@ fn families_named_like_histogram_series_are_dropped() {
         warnings,
         [Warning::NameClash {
             family: "h_count".into(),
-            histogram: "h".into(),
+            clashes_with: "h".into(),
         }]
     );
 }
@@ -649,4 +536,141 @@ fn empty_collection_is_empty_text_and_every_family_is_contiguous() {
         }
     }
     assert_eq!(out.matches("# TYPE x ").count(), 1);
+}
+
+#[test]
+fn summary_is_a_summary_with_quantiles_sum_and_count() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "rpc.duration",
+            "RPC latency",
+            summary(vec![
+                summary_point(
+                    10,
+                    2.5,
+                    &[(0.5, 0.1), (0.99, 0.9)],
+                    &[KeyValue::new("m", "get")],
+                ),
+                summary_point(0, 0.0, &[], &[]),
+            ]),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP rpc_duration RPC latency\n\
+         # TYPE rpc_duration summary\n\
+         rpc_duration_sum 0.0\n\
+         rpc_duration_count 0\n\
+         rpc_duration{m=\"get\",quantile=\"0.5\"} 0.1\n\
+         rpc_duration{m=\"get\",quantile=\"0.99\"} 0.9\n\
+         rpc_duration_sum{m=\"get\"} 2.5\n\
+         rpc_duration_count{m=\"get\"} 10\n"
+    );
+}
+
+#[test]
+fn info_is_a_gauge_named_info() {
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric(
+                "my.build",
+                "Build information",
+                info(vec![point(1u64, &[KeyValue::new("version", "1.2.3")])]),
+            ),
+            metric("other_info", "", info(vec![point(1u64, &[])])),
+        ],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP my_build_info Build information\n\
+         # TYPE my_build_info gauge\n\
+         my_build_info{version=\"1.2.3\"} 1\n\
+         # HELP other_info\n\
+         # TYPE other_info gauge\n\
+         other_info 1\n"
+    );
+}
+
+#[test]
+fn state_set_is_a_gauge_with_one_series_per_state() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "charging.state",
+            "Charging state",
+            states(state_set(
+                "charging.state",
+                &["charging", "complete"],
+                "complete",
+                &[KeyValue::new("vehicle_id", "Ju")],
+            )),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP charging_state Charging state\n\
+         # TYPE charging_state gauge\n\
+         charging_state{vehicle_id=\"Ju\",charging_state=\"charging\"} 0\n\
+         charging_state{vehicle_id=\"Ju\",charging_state=\"complete\"} 1\n"
+    );
+}
+
+#[test]
+fn gauge_histogram_is_a_histogram_of_buckets_and_two_gauges_as_in_python() {
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "queue.age",
+            "Age of waiting jobs",
+            gauge_histogram(vec![hist(
+                &[1.0, 1e6],
+                &[3, 0, 1],
+                42.5,
+                &[KeyValue::new("q", "a")],
+            )]),
+        )],
+    )]);
+    assert_eq!(
+        render(&m),
+        "# HELP queue_age Age of waiting jobs\n\
+         # TYPE queue_age histogram\n\
+         queue_age_bucket{q=\"a\",le=\"1.0\"} 3\n\
+         queue_age_bucket{q=\"a\",le=\"1e+06\"} 3\n\
+         queue_age_bucket{q=\"a\",le=\"+Inf\"} 4\n\
+         # HELP queue_age_gcount Age of waiting jobs\n\
+         # TYPE queue_age_gcount gauge\n\
+         queue_age_gcount{q=\"a\"} 4\n\
+         # HELP queue_age_gsum Age of waiting jobs\n\
+         # TYPE queue_age_gsum gauge\n\
+         queue_age_gsum{q=\"a\"} 42.5\n"
+    );
+}
+
+#[test]
+fn two_providers_with_one_resource_give_one_target_info() {
+    use super::super::family::Source;
+    use super::super::format::Format;
+
+    let m = with_resource(
+        collection(vec![scope(
+            "s",
+            vec![metric("g", "x", gauge(vec![point(1u64, &[])]))],
+        )]),
+        &[KeyValue::new("service.name", "svc")],
+    );
+    let options = TextOptions::default();
+    let mut out = String::new();
+    let sources = [Source::Metrics(&m, &options), Source::Metrics(&m, &options)];
+    let warnings = Format::Text.encode(&sources, &mut out);
+    assert_eq!(out.matches("target_info{").count(), 1, "{out}");
+    // The gauge, though, is a duplicate series.
+    assert_eq!(
+        warnings,
+        [Warning::DuplicateSeries {
+            family: "g".into(),
+            labels: "{}".into(),
+        }]
+    );
 }

@@ -1,0 +1,244 @@
+//! Several sources behind one scrape: the [`Gather`] trait, the [`Gatherers`] set, and
+//! [`serve`].
+//!
+//! The shape is client_golang's `Gatherer` / `Gatherers` / `promhttp.HandlerFor`, which is
+//! what a Prometheus user reaches for when one process has several registries (seed 001:
+//! one per job): every source is collected at each scrape, everything is grouped into one
+//! set of families, and what two sources both claim is written once and reported.
+
+use std::fmt;
+use std::io;
+use std::net::{TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+
+use telemetry_core::{Error, ResourceMetrics};
+
+use super::family::Source;
+use super::format::Format;
+use super::server::ScrapeServer;
+use super::text::{TextOptions, Warning};
+
+/// Something a scrape collects from: a [`PrometheusExporter`](super::PrometheusExporter)
+/// (one provider), a [`Gatherers`] set, a `prometheus_client` registry (feature
+/// `prometheus-client`), an `Arc` of any of them, or your own type.
+///
+/// ```
+/// use telemetry_core::{Error, ResourceMetrics};
+/// use telemetry_exporters::prometheus::{Gather, Gathering, TextOptions};
+///
+/// /// Metrics computed elsewhere, or text from a library that writes OpenMetrics.
+/// #[derive(Debug)]
+/// struct Legacy;
+///
+/// impl Gather for Legacy {
+///     fn gather(&self, into: &mut Gathering) -> Result<(), Error> {
+///         into.push_openmetrics("# TYPE legacy_up gauge\nlegacy_up 1\n# EOF\n".to_owned());
+///         Ok(())
+///     }
+/// }
+///
+/// let mut gathering = Gathering::new();
+/// Legacy.gather(&mut gathering)?;
+/// let (text, warnings) = gathering.render(telemetry_exporters::prometheus::Format::Text);
+/// assert_eq!(text, "# HELP legacy_up\n# TYPE legacy_up gauge\nlegacy_up 1\n");
+/// assert!(warnings.is_empty());
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Gather: fmt::Debug + Send + Sync {
+    /// Collects now and adds the result to `into`. An error fails the whole scrape.
+    fn gather(&self, into: &mut Gathering) -> Result<(), Error>;
+}
+
+impl<T: Gather + ?Sized> Gather for Arc<T> {
+    fn gather(&self, into: &mut Gathering) -> Result<(), Error> {
+        (**self).gather(into)
+    }
+}
+
+/// What the sources of one scrape produced, in order, before encoding.
+///
+/// Built by [`Gather::gather`]; [`render`](Self::render) groups it into families (the first
+/// source wins a duplicate) and writes it in either format.
+#[derive(Debug, Default)]
+pub struct Gathering {
+    sources: Vec<Gathered>,
+}
+
+#[derive(Debug)]
+enum Gathered {
+    Metrics(ResourceMetrics, TextOptions),
+    OpenMetrics(String),
+}
+
+impl Gathering {
+    /// An empty gathering.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a collection of ours, to be named with `options`.
+    pub fn push_metrics(&mut self, metrics: ResourceMetrics, options: TextOptions) {
+        self.sources.push(Gathered::Metrics(metrics, options));
+    }
+
+    /// Adds OpenMetrics text written by another library (`# EOF` optional). Its families are
+    /// kept whole: one whose name is already taken is left out and reported as
+    /// [`Warning::DuplicateFamily`] (same type) or as a conflict.
+    pub fn push_openmetrics(&mut self, text: String) {
+        self.sources.push(Gathered::OpenMetrics(text));
+    }
+
+    /// Groups everything into families and writes them in `format`, returning the text and
+    /// what had to be left out.
+    #[must_use]
+    pub fn render(&self, format: Format) -> (String, Vec<Warning>) {
+        let sources: Vec<Source<'_>> = self
+            .sources
+            .iter()
+            .map(|source| match source {
+                Gathered::Metrics(metrics, options) => Source::Metrics(metrics, options),
+                Gathered::OpenMetrics(text) => Source::OpenMetrics(text),
+            })
+            .collect();
+        let mut out = String::new();
+        let warnings = format.encode(&sources, &mut out);
+        (out, warnings)
+    }
+}
+
+/// Collects `source` and renders it in `format`.
+pub(crate) fn render(source: &dyn Gather, format: Format) -> Result<(String, Vec<Warning>), Error> {
+    let mut gathering = Gathering::new();
+    source.gather(&mut gathering)?;
+    Ok(gathering.render(format))
+}
+
+/// Several sources served as one: typically one [`PrometheusExporter`](super::PrometheusExporter)
+/// per provider (per job, per tenant, per library), plus any other [`Gather`].
+///
+/// Each scrape collects every source, in the order they were added, and merges them into
+/// one exposition: families with the same name and type share one block, and a series
+/// (family + label set) that two sources both produce is written once, from the first
+/// source, and reported as a [`Warning::DuplicateSeries`] (the endpoint also logs it, once
+/// per change). A source that fails makes the scrape fail (HTTP 500), as client_golang's
+/// default `HTTPErrorOnError` does: a partial scrape would look like vanished series.
+///
+/// Clones share the sources.
+///
+/// ```
+/// use telemetry_core::{KeyValue, MeterProvider};
+/// use telemetry_exporters::prometheus::{Gatherers, PrometheusExporter, Warning};
+///
+/// // One provider per batch job, each with its own reader.
+/// let (nightly, hourly) = (PrometheusExporter::new(), PrometheusExporter::new());
+/// let nightly_provider = MeterProvider::builder().with_reader(nightly.clone()).build();
+/// let hourly_provider = MeterProvider::builder().with_reader(hourly.clone()).build();
+/// let runs = |p: &MeterProvider| p.meter("jobs").u64_counter("job.runs").build();
+/// runs(&nightly_provider)?.add(1, &[KeyValue::new("job", "nightly")]);
+/// runs(&hourly_provider)?.add(24, &[KeyValue::new("job", "hourly")]);
+/// // A mistake: the hourly provider also reports the nightly job's series.
+/// runs(&hourly_provider)?.add(7, &[KeyValue::new("job", "nightly")]);
+///
+/// let all = Gatherers::new().with(nightly).with(hourly);
+/// let (text, warnings) = all.render_as(Default::default())?;
+/// assert!(text.ends_with(
+///     "# TYPE job_runs_total counter\n\
+///      job_runs_total{job=\"hourly\"} 24\n\
+///      job_runs_total{job=\"nightly\"} 1\n"
+/// ));
+/// assert_eq!(
+///     warnings,
+///     [Warning::DuplicateSeries {
+///         family: "job_runs_total".into(),
+///         labels: "{job=\"nightly\"}".into()
+///     }]
+/// );
+/// // let _server = all.serve("127.0.0.1:9464")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Gatherers {
+    sources: Vec<Arc<dyn Gather>>,
+}
+
+impl Gatherers {
+    /// An empty set (its scrapes are empty).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a source; the earlier sources win duplicates.
+    #[must_use]
+    pub fn with(mut self, source: impl Gather + 'static) -> Self {
+        self.push(source);
+        self
+    }
+
+    /// Adds a source; the earlier sources win duplicates.
+    pub fn push(&mut self, source: impl Gather + 'static) {
+        self.sources.push(Arc::new(source));
+    }
+
+    /// Collects every source and renders text 0.0.4.
+    pub fn render(&self) -> Result<String, Error> {
+        render(self, Format::Text).map(|(text, _)| text)
+    }
+
+    /// Collects every source and renders OpenMetrics 1.0.
+    pub fn render_openmetrics(&self) -> Result<String, Error> {
+        render(self, Format::OpenMetrics).map(|(text, _)| text)
+    }
+
+    /// Collects every source and renders `format`, also returning what was left out.
+    pub fn render_as(&self, format: Format) -> Result<(String, Vec<Warning>), Error> {
+        render(self, format)
+    }
+
+    /// Serves every source on `addr` (see [`serve`]).
+    pub fn serve(&self, addr: impl ToSocketAddrs) -> io::Result<ScrapeServer> {
+        serve(addr, self.clone())
+    }
+}
+
+impl Gather for Gatherers {
+    fn gather(&self, into: &mut Gathering) -> Result<(), Error> {
+        let mut errors: Vec<Error> = self
+            .sources
+            .iter()
+            .filter_map(|source| source.gather(into).err())
+            .collect();
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Multiple(errors)),
+        }
+    }
+}
+
+/// Serves `GET /metrics` (and `HEAD`) for `source` on `addr`, from a background thread.
+///
+/// - The format follows the request's `Accept` header ([`Format::from_accept`]):
+///   OpenMetrics 1.0 when offered (Prometheus offers it first by default), text 0.0.4
+///   otherwise; the response's `Content-Type` says which.
+/// - The body is gzip-compressed when `Accept-Encoding` allows it (`Content-Encoding:
+///   gzip`); `Vary: Accept, Accept-Encoding` is always sent.
+/// - 404 for any other path, 405 for any other method on `/metrics`, 500 with a one-line
+///   message when collection fails or panics. Scrapes are answered one at a time.
+/// - What the encoder leaves out ([`Warning`]s: duplicates, conflicts) is logged with the
+///   `log` crate at `warn` level when it changes from one scrape to the next.
+///
+/// Bind `127.0.0.1:0` and ask [`ScrapeServer::local_addr`] for the port in tests.
+///
+/// ```
+/// use telemetry_exporters::prometheus::{serve, Gatherers};
+///
+/// let server = serve("127.0.0.1:0", Gatherers::new())?;
+/// assert_ne!(server.local_addr().port(), 0);
+/// server.shutdown();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn serve(addr: impl ToSocketAddrs, source: impl Gather + 'static) -> io::Result<ScrapeServer> {
+    ScrapeServer::start(TcpListener::bind(addr)?, Arc::new(source))
+}
