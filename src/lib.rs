@@ -3,6 +3,7 @@
 //! grouped under one vehicle, and an instrumentor that refreshes them on a schedule.
 
 pub mod ev;
+pub mod soracom;
 
 // Compiles the README's quick start as a doctest, so it cannot rot.
 #[doc = include_str!("../README.md")]

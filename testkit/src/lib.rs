@@ -8,9 +8,11 @@
 //! `./scripts/test` installs every tool this crate looks for.
 
 mod http;
+mod node_exporter;
 mod process;
 mod tool;
 
 pub use http::{http, http_request, try_http_request, Response};
+pub use node_exporter::NodeExporter;
 pub use process::{free_port, Daemon};
 pub use tool::{promtool_check, require_tool, ToolOutput};

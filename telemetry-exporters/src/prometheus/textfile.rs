@@ -371,7 +371,7 @@ impl fmt::Display for TextfileError {
             }
             TextfileError::Render { path, source } => write!(
                 f,
-                "textfile {} not written: rendering failed: {source}",
+                "textfile {} not written: its source failed: {source}",
                 path.display()
             ),
             TextfileError::Io {

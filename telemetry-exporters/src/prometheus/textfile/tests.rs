@@ -206,7 +206,7 @@ fn a_failed_render_keeps_the_previous_file() {
     assert_eq!(
         err.to_string(),
         format!(
-            "textfile {} not written: rendering failed: API down",
+            "textfile {} not written: its source failed: API down",
             path.display()
         )
     );

@@ -1,0 +1,158 @@
+//! Seed 004: poll a (simulated) SORACOM API and write the SIMs' session status into
+//! node_exporter's textfile directory.
+//!
+//! ```text
+//! cargo run --example textfile_exporter -- --dir DIR [--interval 60] [--seed 1] [--fail-every N] [--once]
+//! ```
+//! Writes `DIR/soracom.prom` with `soracom_session_status{imsi="…",name="…"} 1|0` (1 when
+//! the SIM's session is online), at once and then every `--interval` seconds, each time
+//! from a fresh provider, atomically (temp file + rename), so node_exporter never reads a
+//! partial file. A failed API poll (`--fail-every N` makes every Nth call fail) is logged
+//! on stderr and leaves the last good file, and its mtime, in place. `--once` writes one
+//! file and exits (exit code 1 if the poll or the write failed). Ctrl-C stops after a
+//! final write.
+//!
+//! Serve the directory with:
+//! `prometheus-node-exporter --collector.textfile.directory=DIR`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use telemetry_examples::soracom::{self, SimulatedSoracom, FILE_NAME};
+use telemetry_exporters::prometheus::{write_textfile, TextfileWriter};
+
+#[derive(Debug)]
+struct Args {
+    dir: PathBuf,
+    interval: Duration,
+    seed: u64,
+    fail_every: u64,
+    once: bool,
+}
+
+const USAGE: &str =
+    "usage: textfile_exporter --dir DIR [--interval SECS] [--seed N] [--fail-every N] [--once]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut dir = None;
+    let mut args = Args {
+        dir: PathBuf::new(),
+        interval: Duration::from_secs(60),
+        seed: 1,
+        fail_every: 0,
+        once: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--dir" => dir = Some(PathBuf::from(value("--dir")?)),
+            "--interval" => {
+                let secs: f64 = value("--interval")?
+                    .parse()
+                    .map_err(|e| format!("--interval: {e}"))?;
+                if !(secs > 0.0 && secs.is_finite()) {
+                    return Err("--interval must be a positive number of seconds".into());
+                }
+                args.interval = Duration::from_secs_f64(secs);
+            }
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "--fail-every" => {
+                args.fail_every = value("--fail-every")?
+                    .parse()
+                    .map_err(|e| format!("--fail-every: {e}"))?
+            }
+            "--once" => args.once = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    args.dir = dir.ok_or_else(|| format!("--dir is required\n{USAGE}"))?;
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let path = args.dir.join(FILE_NAME);
+    let api = Arc::new(SimulatedSoracom::new(args.seed).with_failure_every(args.fail_every));
+    // The source of every write: poll, then render from a fresh provider. An `Err` (a failed
+    // poll) writes nothing, so the last good file stays.
+    let source = {
+        let api = Arc::clone(&api);
+        move || {
+            let text = soracom::exposition(&*api)?;
+            let online = text.lines().filter(|l| l.ends_with(" 1")).count();
+            println!(
+                "poll {}: {online} of {} SIMs online",
+                api.calls(),
+                api.sim_count()
+            );
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(text)
+        }
+    };
+
+    if args.once {
+        return match write_textfile(&path, &source) {
+            Ok(()) => {
+                println!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("textfile_exporter: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    match run(&args, path, source) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("textfile_exporter: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(
+    args: &Args,
+    path: PathBuf,
+    source: impl Fn() -> Result<String, Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "writing {} every {:?} (Ctrl-C to stop)",
+        path.display(),
+        args.interval
+    );
+    let writer = TextfileWriter::builder(path, args.interval)
+        .with_error_handler(|e| eprintln!("{e}; the last good file stays in place"))
+        .spawn(source)?;
+
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })?;
+    rx.recv()?;
+    println!("stopping after a final write");
+    let (writes, failures) = (writer.writes(), writer.failures());
+    writer.stop()?;
+    println!(
+        "{} files written, {failures} polls or writes failed",
+        writes + 1
+    );
+    Ok(())
+}
