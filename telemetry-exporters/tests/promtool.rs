@@ -6,12 +6,14 @@
 
 #![cfg(feature = "prometheus")]
 
+mod common;
+
 use std::time::SystemTime;
 
 use telemetry_core::{
     Attributes, GaugeData, HistogramData, HistogramPoint, KeyValue, MeterProvider, Metric,
     MetricData, Number, NumberPoint, Resource, ResourceMetrics, Scope, ScopeMetrics, SumData,
-    Temporality,
+    SummaryData, SummaryPoint, Temporality,
 };
 use telemetry_exporters::prometheus::{names, text, PrometheusExporter, TextOptions};
 use telemetry_testkit::{promtool_check, require_tool};
@@ -155,6 +157,66 @@ fn rich_collection() -> ResourceMetrics {
                     ],
                 }),
             ),
+            metric(
+                "rpc.duration",
+                "RPC latency, with and without quantiles",
+                "s",
+                MetricData::Summary(SummaryData {
+                    points: vec![
+                        SummaryPoint {
+                            attributes: Attributes::new(tricky.iter().cloned()),
+                            start_time: SystemTime::UNIX_EPOCH,
+                            time: SystemTime::now(),
+                            count: 3,
+                            sum: 1.25,
+                            quantiles: vec![(0.5, 0.25), (0.99, 0.75), (1.0, f64::NAN)],
+                        },
+                        SummaryPoint {
+                            attributes: Attributes::new([KeyValue::new("quantile", "user")]),
+                            start_time: SystemTime::UNIX_EPOCH,
+                            time: SystemTime::now(),
+                            count: 0,
+                            sum: 0.0,
+                            quantiles: Vec::new(),
+                        },
+                    ],
+                }),
+            ),
+            metric(
+                "build",
+                "Build information",
+                "",
+                MetricData::Info(GaugeData {
+                    points: vec![number(1u64, &[KeyValue::new("version", "1.2.3")])],
+                }),
+            ),
+            metric(
+                "charging.state",
+                "Charging state",
+                "",
+                MetricData::StateSet(GaugeData {
+                    points: ["charging", "complete", "disconnected"]
+                        .iter()
+                        .map(|s| {
+                            let current = u64::from(*s == "charging");
+                            let state = KeyValue::new("charging.state", *s);
+                            number(current, &[KeyValue::new("vehicle_id", "Ju"), state])
+                        })
+                        .collect(),
+                }),
+            ),
+            metric(
+                "queue.age",
+                "Age of waiting jobs",
+                "s",
+                MetricData::GaugeHistogram(HistogramData {
+                    points: vec![
+                        histogram_point(&[1.0, 1e6], &[3, 0, 1], 42.5, &tricky),
+                        histogram_point(&[-1.0, 0.0], &[1, 0, 0], -3.0, &[]),
+                    ],
+                    temporality: Temporality::Cumulative,
+                }),
+            ),
             // The same family as in the `shop` scope: merged into one block.
             metric(
                 "orders",
@@ -172,20 +234,6 @@ fn rich_collection() -> ResourceMetrics {
         ]),
         scope_metrics: vec![shop, vehicle],
     }
-}
-
-fn assert_promtool_clean(label: &str, exposition: &str) {
-    let Some(promtool) = require_tool("promtool") else {
-        return;
-    };
-    let out = promtool_check(&promtool, exposition);
-    assert!(
-        out.code == Some(0) && out.stderr.is_empty(),
-        "promtool check metrics rejected the {label} exposition: exit {:?}\nstderr:\n{}\nstdout:\n{}\ninput:\n{exposition}",
-        out.code,
-        out.stderr,
-        out.stdout,
-    );
 }
 
 #[test]
@@ -208,11 +256,22 @@ fn rich_collection_passes_promtool_with_every_option_combination() {
             assert!(exposition.contains("le=\"+Inf\""));
             assert!(exposition.contains(" NaN\n") && exposition.contains(" -Inf\n"));
             assert!(exposition.contains("target_info{"));
+            for kind in [
+                "summary\n",
+                "# TYPE build_info gauge\n",
+                "# TYPE charging_state gauge\n",
+                "_gcount gauge\n",
+                "quantile=\"0.99\"",
+                "exported_quantile=\"user\"",
+                "le=\"1e+06\"",
+            ] {
+                assert!(exposition.contains(kind), "{kind:?} in {exposition}");
+            }
             assert_eq!(
                 exposition.matches("# TYPE orders_total counter\n").count(),
                 1
             );
-            assert_promtool_clean(&format!("{options:?}"), &exposition);
+            common::assert_promtool_clean(&format!("{options:?}"), &exposition);
         }
     }
 }
@@ -293,7 +352,7 @@ fn provider_collection_passes_promtool() {
             "missing {line:?} in:\n{exposition}"
         );
     }
-    assert_promtool_clean("provider", &exposition);
+    common::assert_promtool_clean("provider", &exposition);
 }
 
 #[test]
@@ -327,5 +386,5 @@ fn sanitised_names_are_what_promtool_accepts() {
             "# HELP {name} h\n# TYPE {name} gauge\n{name}{{{label}=\"v\"}} 1\n"
         ));
     }
-    assert_promtool_clean("sanitised names", &exposition);
+    common::assert_promtool_clean("sanitised names", &exposition);
 }

@@ -171,3 +171,135 @@ fn scrapes_see_new_values() {
         assert!(body.ends_with(&format!("\nlevel {v}\n")), "{body}");
     }
 }
+
+/// What Prometheus 2.42 sends by default (see shared/peers/README.md).
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+fn get(addr: SocketAddr, headers: &[(&str, &str)]) -> telemetry_testkit::Response {
+    telemetry_testkit::http_request(addr, "GET", "/metrics", headers, b"")
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .expect("a gzip body");
+    text
+}
+
+#[test]
+fn prometheus_accept_header_gets_openmetrics() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let response = get(server.local_addr(), &[("Accept", PROMETHEUS_ACCEPT)]);
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.header("content-type"), Some(OPENMETRICS));
+    assert_eq!(response.header("content-encoding"), None);
+    assert_eq!(response.header("vary"), Some("Accept, Accept-Encoding"));
+    let body = response.text();
+    assert!(
+        body.starts_with(
+            "# TYPE scrapes_seen counter\n\
+             # HELP scrapes_seen A counter\n\
+             scrapes_seen_total{k=\"v\"} 5\n\
+             scrapes_seen_created{k=\"v\"} "
+        ),
+        "{body}"
+    );
+    assert!(body.ends_with("\n# EOF\n"), "{body}");
+    // The same body as the exporter renders (the created time is the series' start).
+    assert_eq!(body, exporter.render_openmetrics().unwrap());
+}
+
+#[test]
+fn other_accept_headers_get_text() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    for accept in [
+        "text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        "*/*",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "application/openmetrics-text;version=0.0.1",
+        "application/openmetrics-text;version=1.0.0;q=0",
+    ] {
+        let response = get(server.local_addr(), &[("Accept", accept)]);
+        assert_eq!(
+            response.header("content-type"),
+            Some(CONTENT_TYPE),
+            "{accept}"
+        );
+        assert_eq!(response.text(), BODY, "{accept}");
+    }
+}
+
+#[test]
+fn gzip_when_accepted_in_both_formats() {
+    let (exporter, _provider) = setup();
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let addr = server.local_addr();
+
+    let response = get(addr, &[("Accept-Encoding", "gzip")]);
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    assert_eq!(response.header("content-type"), Some(CONTENT_TYPE));
+    assert_eq!(
+        response.header("content-length"),
+        Some(response.bytes.len().to_string().as_str())
+    );
+    assert_eq!(gunzip(&response.bytes), BODY);
+
+    // Prometheus sends both headers.
+    let response = get(
+        addr,
+        &[("Accept", PROMETHEUS_ACCEPT), ("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    assert_eq!(response.header("content-type"), Some(OPENMETRICS));
+    assert!(gunzip(&response.bytes).ends_with("# EOF\n"));
+
+    // Refused explicitly: plain.
+    let response = get(addr, &[("Accept-Encoding", "gzip;q=0, identity")]);
+    assert_eq!(response.header("content-encoding"), None);
+    assert_eq!(response.text(), BODY);
+
+    // HEAD: the headers of the compressed response, no body.
+    let head = telemetry_testkit::http_request(
+        addr,
+        "HEAD",
+        "/metrics",
+        &[("Accept-Encoding", "gzip")],
+        b"",
+    );
+    assert_eq!(head.header("content-encoding"), Some("gzip"));
+    assert!(head.bytes.is_empty());
+}
+
+#[test]
+fn gzip_shrinks_a_large_scrape() {
+    let exporter = PrometheusExporter::new();
+    let provider = MeterProvider::builder()
+        .with_reader(exporter.clone())
+        .build();
+    let histogram = provider
+        .meter("t")
+        .f64_histogram("request.duration")
+        .with_unit("s")
+        .build()
+        .unwrap();
+    for route in 0..200 {
+        let route = format!("/api/v1/items/{route}");
+        histogram.record(0.25, &[KeyValue::new("route", route)]);
+    }
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let plain = get(server.local_addr(), &[]);
+    let gzipped = get(server.local_addr(), &[("Accept-Encoding", "gzip")]);
+    assert_eq!(gunzip(&gzipped.bytes), plain.text());
+    // Repetitive label sets and `_bucket` lines compress well even at the fastest level.
+    assert!(
+        gzipped.bytes.len() * 10 < plain.bytes.len(),
+        "{} bytes gzipped from {}",
+        gzipped.bytes.len(),
+        plain.bytes.len()
+    );
+}

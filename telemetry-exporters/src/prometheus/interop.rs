@@ -188,21 +188,23 @@ fn encode_gauge_histogram(
             encode_gauge(&mut metric.encode_family(&labels)?, Number::U64(cumulative))?;
         }
     }
-    let name = format!("{base}_gcount");
-    let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Gauge)?;
-    for (labels, point) in points() {
-        let total = Number::U64(point.bucket_counts.iter().sum());
-        labelled(&mut metric, &escaped(labels, None), |m| {
-            encode_gauge(m, total)
-        })?;
-    }
-    let name = format!("{base}_gsum");
-    let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Gauge)?;
-    for (labels, point) in points() {
-        labelled(&mut metric, &escaped(labels, None), |m| {
-            m.encode_gauge(&point.sum)
-        })?;
-    }
+    let total = |point: &HistogramPoint| Number::U64(point.bucket_counts.iter().sum());
+    let gcount = points().map(|(labels, point)| (labels, total(point)));
+    encode_values(
+        encoder,
+        &format!("{base}_gcount"),
+        help,
+        MetricType::Gauge,
+        gcount,
+    )?;
+    let gsum = points().map(|(labels, point)| (labels, Number::F64(point.sum)));
+    encode_values(
+        encoder,
+        &format!("{base}_gsum"),
+        help,
+        MetricType::Gauge,
+        gsum,
+    )?;
     Ok(())
 }
 
@@ -230,19 +232,37 @@ fn encode_summary(
             }
         }
     }
-    let name = format!("{base}_count");
-    let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Unknown)?;
-    for (labels, point) in points() {
-        let count = Number::U64(point.count);
+    let count = points().map(|(labels, point)| (labels, Number::U64(point.count)));
+    encode_values(
+        encoder,
+        &format!("{base}_count"),
+        help,
+        MetricType::Unknown,
+        count,
+    )?;
+    let sum = points().map(|(labels, point)| (labels, Number::F64(point.sum)));
+    encode_values(
+        encoder,
+        &format!("{base}_sum"),
+        help,
+        MetricType::Unknown,
+        sum,
+    )?;
+    Ok(())
+}
+
+/// One family of single-valued series (written as their encoder writes gauges).
+fn encode_values<'s, 'a: 's>(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    metric_type: MetricType,
+    values: impl Iterator<Item = (&'s Labels<'a>, Number)>,
+) -> fmt::Result {
+    let mut metric = encoder.encode_descriptor(name, help, None, metric_type)?;
+    for (labels, value) in values {
         labelled(&mut metric, &escaped(labels, None), |m| {
-            encode_gauge(m, count)
-        })?;
-    }
-    let name = format!("{base}_sum");
-    let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Unknown)?;
-    for (labels, point) in points() {
-        labelled(&mut metric, &escaped(labels, None), |m| {
-            m.encode_gauge(&point.sum)
+            encode_gauge(m, value)
         })?;
     }
     Ok(())
