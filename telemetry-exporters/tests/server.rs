@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use telemetry_core::{KeyValue, MeterProvider};
-use telemetry_exporters::prometheus::PrometheusExporter;
+use telemetry_exporters::prometheus::{Gatherers, PrometheusExporter};
 use telemetry_testkit::http;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -232,6 +232,36 @@ fn other_accept_headers_get_text() {
         );
         assert_eq!(response.text(), BODY, "{accept}");
     }
+}
+
+#[test]
+fn openmetrics_can_be_turned_off() {
+    let exporter = PrometheusExporter::builder()
+        .with_openmetrics(false)
+        .build();
+    let provider = MeterProvider::builder()
+        .with_reader(exporter.clone())
+        .build();
+    provider
+        .meter("t")
+        .u64_counter("jobs")
+        .build()
+        .unwrap()
+        .add(1, &[]);
+    let server = exporter.serve("127.0.0.1:0").unwrap();
+    let response = get(server.local_addr(), &[("Accept", PROMETHEUS_ACCEPT)]);
+    assert_eq!(response.header("content-type"), Some(CONTENT_TYPE));
+    assert!(
+        response.text().ends_with("\njobs_total 1\n"),
+        "{response:?}"
+    );
+    // Rendering OpenMetrics explicitly still works.
+    assert!(exporter.render_openmetrics().unwrap().ends_with("# EOF\n"));
+
+    let all = Gatherers::new().with(exporter).with_openmetrics(false);
+    let server = all.serve("127.0.0.1:0").unwrap();
+    let response = get(server.local_addr(), &[("Accept", PROMETHEUS_ACCEPT)]);
+    assert_eq!(response.header("content-type"), Some(CONTENT_TYPE));
 }
 
 #[test]

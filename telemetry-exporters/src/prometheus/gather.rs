@@ -160,6 +160,7 @@ pub(crate) fn render(source: &dyn Gather, format: Format) -> Result<(String, Vec
 #[derive(Clone, Debug, Default)]
 pub struct Gatherers {
     sources: Vec<Arc<dyn Gather>>,
+    text_only: bool,
 }
 
 impl Gatherers {
@@ -181,6 +182,14 @@ impl Gatherers {
         self.sources.push(Arc::new(source));
     }
 
+    /// Whether [`serve`](Self::serve) answers OpenMetrics to the requests that offer it
+    /// (default: on); see [`PrometheusExporterBuilder::with_openmetrics`](super::PrometheusExporterBuilder::with_openmetrics).
+    #[must_use]
+    pub fn with_openmetrics(mut self, on: bool) -> Self {
+        self.text_only = !on;
+        self
+    }
+
     /// Collects every source and renders text 0.0.4.
     pub fn render(&self) -> Result<String, Error> {
         render(self, Format::Text).map(|(text, _)| text)
@@ -198,7 +207,7 @@ impl Gatherers {
 
     /// Serves every source on `addr` (see [`serve`]).
     pub fn serve(&self, addr: impl ToSocketAddrs) -> io::Result<ScrapeServer> {
-        serve(addr, self.clone())
+        serve_negotiating(addr, self.clone(), !self.text_only)
     }
 }
 
@@ -240,5 +249,14 @@ impl Gather for Gatherers {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn serve(addr: impl ToSocketAddrs, source: impl Gather + 'static) -> io::Result<ScrapeServer> {
-    ScrapeServer::start(TcpListener::bind(addr)?, Arc::new(source))
+    serve_negotiating(addr, source, true)
+}
+
+/// [`serve`], answering text 0.0.4 to every request unless `openmetrics`.
+pub(crate) fn serve_negotiating(
+    addr: impl ToSocketAddrs,
+    source: impl Gather + 'static,
+    openmetrics: bool,
+) -> io::Result<ScrapeServer> {
+    ScrapeServer::start(TcpListener::bind(addr)?, Arc::new(source), openmetrics)
 }

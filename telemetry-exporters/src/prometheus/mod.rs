@@ -143,6 +143,8 @@ use telemetry_core::{Error, ManualReader, MetricReader, Producer, ResourceMetric
 pub struct PrometheusExporter {
     reader: ManualReader,
     options: TextOptions,
+    /// The endpoint answers text 0.0.4 whatever the request accepts.
+    text_only: bool,
 }
 
 impl PrometheusExporter {
@@ -231,8 +233,10 @@ impl PrometheusExporter {
     }
 
     /// Serves `GET /metrics` (and `HEAD`) on `addr` from a background thread: OpenMetrics
-    /// or text 0.0.4 as the request's `Accept` header asks, gzip when it allows it; see
-    /// [`serve`] for the details, and [`Gatherers`] to serve several providers together.
+    /// or text 0.0.4 as the request's `Accept` header asks (unless
+    /// [`with_openmetrics(false)`](PrometheusExporterBuilder::with_openmetrics)), gzip when
+    /// it allows it; see [`serve`] for the details, and [`Gatherers`] to serve several
+    /// providers together.
     ///
     /// ```
     /// use telemetry_exporters::prometheus::PrometheusExporter;
@@ -244,7 +248,7 @@ impl PrometheusExporter {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn serve(&self, addr: impl ToSocketAddrs) -> io::Result<ScrapeServer> {
-        serve(addr, self.clone())
+        gather::serve_negotiating(addr, self.clone(), !self.text_only)
     }
 
     fn collect(&self) -> Result<ResourceMetrics, Error> {
@@ -280,6 +284,7 @@ impl MetricReader for PrometheusExporter {
 #[derive(Clone, Debug, Default)]
 pub struct PrometheusExporterBuilder {
     options: TextOptions,
+    text_only: bool,
 }
 
 impl PrometheusExporterBuilder {
@@ -316,6 +321,24 @@ impl PrometheusExporterBuilder {
         self
     }
 
+    /// Whether [`serve`](PrometheusExporter::serve) answers OpenMetrics to the requests that
+    /// offer it (default: on). Off, the endpoint serves text 0.0.4 whatever the `Accept`
+    /// header says, like client_golang's `promhttp` without `EnableOpenMetrics`: for
+    /// scrapers whose OpenMetrics parser is stricter than the data. [`render_openmetrics`](
+    /// PrometheusExporter::render_openmetrics) is unaffected.
+    ///
+    /// ```
+    /// use telemetry_exporters::prometheus::PrometheusExporter;
+    ///
+    /// let text_only = PrometheusExporter::builder().with_openmetrics(false).build();
+    /// # let _ = text_only;
+    /// ```
+    #[must_use]
+    pub fn with_openmetrics(mut self, on: bool) -> Self {
+        self.text_only = !on;
+        self
+    }
+
     /// Replaces all options at once.
     #[must_use]
     pub fn with_text_options(mut self, options: TextOptions) -> Self {
@@ -329,6 +352,7 @@ impl PrometheusExporterBuilder {
         PrometheusExporter {
             reader: ManualReader::new(),
             options: self.options,
+            text_only: self.text_only,
         }
     }
 }

@@ -62,7 +62,11 @@ impl fmt::Debug for ScrapeServer {
 }
 
 impl ScrapeServer {
-    pub(super) fn start(listener: TcpListener, source: Arc<dyn Gather>) -> io::Result<Self> {
+    pub(super) fn start(
+        listener: TcpListener,
+        source: Arc<dyn Gather>,
+        openmetrics: bool,
+    ) -> io::Result<Self> {
         let addr = listener.local_addr()?;
         let server = Arc::new(Server::from_listener(listener, None).map_err(io::Error::other)?);
         let stopping = Arc::new(AtomicBool::new(false));
@@ -71,7 +75,7 @@ impl ScrapeServer {
             .spawn({
                 let server = Arc::clone(&server);
                 let stopping = Arc::clone(&stopping);
-                move || serve(&server, &stopping, &*source)
+                move || serve(&server, &stopping, &*source, openmetrics)
             })?;
         Ok(ScrapeServer {
             addr,
@@ -109,11 +113,11 @@ impl Drop for ScrapeServer {
     }
 }
 
-fn serve(server: &Server, stopping: &AtomicBool, source: &dyn Gather) {
+fn serve(server: &Server, stopping: &AtomicBool, source: &dyn Gather, openmetrics: bool) {
     let mut logged: Vec<Warning> = Vec::new();
     loop {
         match server.recv() {
-            Ok(request) => respond(request, source, &mut logged),
+            Ok(request) => respond(request, source, openmetrics, &mut logged),
             // Unblocked by `stop`, or the accept loop failed: either way, wait for `stop`.
             Err(_) if stopping.load(Ordering::SeqCst) => return,
             Err(_) => {}
@@ -121,7 +125,7 @@ fn serve(server: &Server, stopping: &AtomicBool, source: &dyn Gather) {
     }
 }
 
-fn respond(request: Request, source: &dyn Gather, logged: &mut Vec<Warning>) {
+fn respond(request: Request, source: &dyn Gather, openmetrics: bool, logged: &mut Vec<Warning>) {
     let path = request.url().split(['?', '#']).next().unwrap_or_default();
     let response = if path != PATH {
         text_response(404, format!("not found; metrics are at {PATH}\n"))
@@ -129,7 +133,11 @@ fn respond(request: Request, source: &dyn Gather, logged: &mut Vec<Warning>) {
         text_response(405, "only GET and HEAD are allowed\n".to_owned())
             .with_header(header("Allow", "GET, HEAD"))
     } else {
-        let format = Format::from_accept(header_value(&request, "Accept"));
+        let format = if openmetrics {
+            Format::from_accept(header_value(&request, "Accept"))
+        } else {
+            Format::Text
+        };
         // A panic in a user callback must not take the endpoint down with it.
         match panic::catch_unwind(AssertUnwindSafe(|| gather::render(source, format))) {
             Ok(Ok((body, warnings))) => {
