@@ -1,7 +1,8 @@
-//! The EV observer scenario (seed 000), shared by `examples/ev_observer.rs` and the
-//! end-to-end tests: a simulated vehicle behind a fetcher trait, two derived collectors
-//! grouped under one vehicle, and an instrumentor that refreshes them on a schedule.
+//! The scenarios of the examples, shared by `examples/` and the end-to-end tests:
+//! [`ev`] (seed 000: a simulated vehicle, derived collectors, an instrumentor) and
+//! [`custom`] (seed 002: every Prometheus metric type with labelled children).
 
+pub mod custom;
 pub mod ev;
 pub mod soracom;
 

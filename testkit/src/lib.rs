@@ -10,9 +10,13 @@
 mod http;
 mod node_exporter;
 mod process;
+mod prometheus;
+mod python;
 mod tool;
 
 pub use http::{http, http_request, try_http_request, Response};
 pub use node_exporter::NodeExporter;
 pub use process::{free_port, Daemon};
+pub use prometheus::{url_encode, Prometheus, Sample, TargetHealth};
+pub use python::{parse_openmetrics, python_with, ParsedSample};
 pub use tool::{promtool_check, require_tool, ToolOutput};

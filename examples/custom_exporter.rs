@@ -1,0 +1,87 @@
+//! Seed 002: a custom Prometheus exporter with every metric type, labelled children and
+//! values that change every second.
+//!
+//! ```text
+//! cargo run --example custom_exporter -- [--listen 127.0.0.1:8000] [--seed 1]
+//! curl -s http://127.0.0.1:8000/metrics                                   # text 0.0.4
+//! curl -s -H 'Accept: application/openmetrics-text; version=1.0.0' http://127.0.0.1:8000/metrics
+//! ```
+//! Ctrl-C shuts the pipeline down cleanly.
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use telemetry_core::{KeyValue, MeterProvider, Resource};
+use telemetry_examples::custom::CustomMetrics;
+use telemetry_exporters::prometheus::PrometheusExporter;
+
+const USAGE: &str = "usage: custom_exporter [--listen ADDR] [--seed N]";
+
+fn parse_args() -> Result<(String, u64), String> {
+    let (mut listen, mut seed) = ("127.0.0.1:8000".to_owned(), 1);
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--listen" => listen = value("--listen")?,
+            "--seed" => {
+                seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok((listen, seed))
+}
+
+fn main() -> ExitCode {
+    let (listen, seed) = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&listen, seed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("custom_exporter: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(listen: &str, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let exporter = PrometheusExporter::new();
+    let provider = MeterProvider::builder()
+        .with_resource(Resource::new([KeyValue::new(
+            "service.name",
+            "custom-exporter",
+        )]))
+        .with_reader(exporter.clone())
+        .build();
+    let mut metrics = CustomMetrics::new(&provider.meter("custom_exporter"), seed)?;
+    let server = exporter.serve(listen)?;
+    println!("serving http://{}/metrics", server.local_addr());
+
+    let (stop, stopped) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })?;
+    loop {
+        metrics.process_request()?;
+        if stopped.recv_timeout(Duration::from_secs(1)).is_ok() {
+            break;
+        }
+    }
+    server.shutdown();
+    provider.shutdown()?;
+    println!("shut down");
+    Ok(())
+}
