@@ -88,6 +88,7 @@ fn prometheus_scrapes_both_formats_and_stores_what_was_recorded() {
 
     for job in ["custom_om", "custom_text", "ev"] {
         let target = prometheus.wait_scraped(job, Duration::from_secs(30));
+        eprintln!("Prometheus target {job}: {target:?}");
         assert_eq!(
             (target.health.as_str(), target.last_error.as_str()),
             ("up", ""),
@@ -99,6 +100,7 @@ fn prometheus_scrapes_both_formats_and_stores_what_was_recorded() {
 
     let query = |promql: &str| {
         let result = prometheus.query(promql);
+        eprintln!("{promql} → {:?}", result.first().map(|s| s.value));
         assert_eq!(result.len(), 1, "{promql} → {result:?}");
         result[0].value
     };
@@ -136,11 +138,28 @@ fn prometheus_scrapes_both_formats_and_stores_what_was_recorded() {
         let states = prometheus.query(&format!("example_enum{{{j}}}"));
         assert_eq!(states.len(), ENUM_STATES.len(), "{states:?}");
         assert_eq!(states.iter().map(|s| s.value).sum::<f64>(), 1.0);
+        // The derived ones.
+        assert_eq!(
+            query(&format!(
+                "worker_state{{{j},worker=\"w1\",worker_state=\"running\"}}"
+            )),
+            1.0
+        );
+        assert_eq!(
+            query(&format!("worker_handled_total{{{j},worker=\"w1\"}}")),
+            1.0
+        );
+        assert_eq!(
+            query(&format!(
+                "custom_exporter_build_info{{{j},revision=\"unknown\"}}"
+            )),
+            1.0
+        );
     }
     // OpenMetrics-only series: `_created`, the gauge histogram's `_gcount`.
     assert!(query("c_created{job=\"custom_om\"}") > 1.6e9);
     assert_eq!(
-        query("example_gauge_histogram_gcount{job=\"custom_om\"}"),
+        query("queue_job_age_seconds_gcount{job=\"custom_om\"}"),
         metrics.queue_len() as f64
     );
     let (kind, help, _) = prometheus

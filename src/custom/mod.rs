@@ -11,13 +11,20 @@
 //! | `Histogram('request_latency_seconds2')`, `h.observe(8.8)` | [`Histogram`] (default buckets) | `_bucket`, `_count`, `_sum` |
 //! | `Info('my_build_version')`, `i.info({…})` | [`Info`] | `my_build_version_info{…} 1` |
 //! | `Enum('example_enum', states=[…])` | [`StateSet`] | one series per state |
-//! | `GaugeHistogram('example_gauge_histogram')` | [`ObservableGaugeHistogram`] | `_bucket`, `_gcount`, `_gsum` (OpenMetrics) |
+//! | `GaugeHistogram('example_gauge_histogram')` | [`ObservableGaugeHistogram`] `queue_job_age_seconds` | `_bucket`, `_gcount`, `_gsum` (OpenMetrics) |
+//!
+//! [`Worker`] and [`BuildInfo`] show the state set and the info through
+//! `#[derive(MetricCollector)]`.
+//!
+//! The gauge histogram is named `queue_job_age_seconds`, not the seed's
+//! `example_gauge_histogram`: promtool's linter rejects a type word (`gauge`, `histogram`)
+//! inside a metric name.
 
 use std::sync::{Arc, Mutex};
 
 use telemetry_core::{
-    Counter, Error, Gauge, Histogram, Info, KeyValue, Meter, ObservableGaugeHistogram, StateSet,
-    Summary,
+    Counter, EnumLabel, Error, Gauge, Histogram, Info, KeyValue, Meter, MetricCollector,
+    ObservableGaugeHistogram, Registered, StateSet, Summary,
 };
 
 /// The states of `example_enum`, as in the seed.
@@ -29,6 +36,45 @@ pub const B_CHILDREN: [(&str, &str, i64, i64); 3] = [
     ("k1", "f2", 200, 300),
     ("k2", "f2", 400, 500),
 ];
+
+/// The state of a worker: an enum whose variants are the states of a state set.
+#[derive(EnumLabel, Clone, Copy, Debug, PartialEq, Eq)]
+#[label(rename_all = "lowercase")]
+pub enum WorkerState {
+    /// Starting up.
+    Starting,
+    /// Processing requests.
+    Running,
+    /// Stopped.
+    Stopped,
+}
+
+/// The same types through the derive: a state-set field, and an info struct.
+#[derive(MetricCollector, Debug)]
+#[metric(prefix = "worker")]
+pub struct Worker {
+    /// The worker's state.
+    #[metric(state_set)]
+    pub state: WorkerState,
+    /// Requests the worker handled.
+    #[metric(counter)]
+    pub handled: u64,
+    /// The worker's name (a label of its series).
+    #[metric(attribute)]
+    pub worker: &'static str,
+}
+
+/// Build information, exported as `custom_exporter_build_info{version, revision} 1`.
+#[derive(MetricCollector, Debug)]
+#[metric(info, prefix = "custom_exporter_build")]
+pub struct BuildInfo {
+    /// The version.
+    #[metric(attribute)]
+    pub version: &'static str,
+    /// The source revision.
+    #[metric(attribute)]
+    pub revision: &'static str,
+}
 
 /// The seed's metrics, one field per Python object.
 #[derive(Debug)]
@@ -43,6 +89,8 @@ pub struct CustomMetrics {
     /// Ages (seconds) of the jobs in a simulated queue: the gauge histogram's values.
     queue: Arc<Mutex<Vec<f64>>>,
     _gh: ObservableGaugeHistogram<f64>,
+    worker: Registered<Worker>,
+    _build: Registered<BuildInfo>,
     rng: fastrand::Rng,
 }
 
@@ -82,8 +130,9 @@ impl CustomMetrics {
                 .with_description("An example enum")
                 .build()?,
             _gh: meter
-                .f64_observable_gauge_histogram("example_gauge_histogram")
-                .with_description("An example gauge histogram")
+                .f64_observable_gauge_histogram("queue_job_age_seconds")
+                .with_description("Ages of the jobs waiting in the queue")
+                .with_unit("s")
                 .with_buckets(vec![1.0, 5.0, 30.0])
                 .with_callback(move |o| {
                     for age in ages.lock().unwrap_or_else(|e| e.into_inner()).iter() {
@@ -92,6 +141,15 @@ impl CustomMetrics {
                 })
                 .build()?,
             queue,
+            worker: meter.register(Worker {
+                state: WorkerState::Starting,
+                handled: 0,
+                worker: "w1",
+            })?,
+            _build: meter.register(BuildInfo {
+                version: env!("CARGO_PKG_VERSION"),
+                revision: "unknown",
+            })?,
             rng: fastrand::Rng::with_seed(seed),
         })
     }
@@ -114,6 +172,14 @@ impl CustomMetrics {
             KeyValue::new("buildhost", "foo@bar"),
         ]);
         self.e.set_index(self.rng.usize(..ENUM_STATES.len()), &[])?;
+        self.worker.update(|w| {
+            w.handled += 1;
+            w.state = if w.handled % 10 == 0 {
+                WorkerState::Stopped
+            } else {
+                WorkerState::Running
+            };
+        });
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         // Jobs age by a second; some finish, some arrive: the distribution moves both ways.
         queue.iter_mut().for_each(|age| *age += 1.0);
