@@ -34,6 +34,7 @@ mod collector;
 mod data;
 mod enum_label;
 mod error;
+pub mod export;
 pub mod instrument;
 mod name;
 mod number;
@@ -57,6 +58,7 @@ pub use data::{
 };
 pub use enum_label::EnumLabel;
 pub use error::Error;
+pub use export::PushExporter;
 pub use instrument::{
     BoundCounter, BoundGauge, BoundHistogram, BoundSummary, BoundUpDownCounter, Counter, Gauge,
     Histogram, Info, InstrumentKind, Measure, Measurement, ObservableCounter, ObservableGauge,
