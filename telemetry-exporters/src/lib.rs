@@ -4,7 +4,7 @@
 //! | feature | module | what it gives |
 //! |---|---|---|
 //! | `prometheus` | [`prometheus`] | text exposition format 0.0.4 encoder, a pull reader, and a blocking `GET /metrics` endpoint (`tiny_http`, no async runtime) |
-//! | `otlp` | — | planned |
+//! | `otlp` | [`otlp`] | OTLP/HTTP push (protobuf or JSON, gzip, retries); blocking, no async runtime |
 //! | `pushgateway` | — | planned |
 //! | `stackdriver` | — | planned |
 //!
@@ -29,6 +29,9 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
+pub mod otlp;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod prometheus;
