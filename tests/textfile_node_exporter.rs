@@ -18,7 +18,7 @@ use telemetry_examples::soracom::{self, SessionApi, SimulatedSoracom, FILE_NAME}
 use telemetry_exporters::prometheus::{
     write_textfile, PrometheusExporter, Step, TextfileError, TextfileWriter,
 };
-use telemetry_testkit::{promtool_check, require_tool, NodeExporter};
+use telemetry_testkit::NodeExporter;
 
 /// The value of the first sample line starting with `series` (name and labels, exactly).
 fn sample<'a>(body: &'a str, series: &str) -> Option<&'a str> {
@@ -51,16 +51,10 @@ fn listing(dir: &Path) -> Vec<String> {
 }
 
 fn assert_promtool_clean(path: &Path) {
-    if let Some(promtool) = require_tool("promtool") {
-        let out = promtool_check(&promtool, &fs::read_to_string(path).unwrap());
-        assert_eq!(
-            out.code,
-            Some(0),
-            "promtool on {}: {}",
-            path.display(),
-            out.stderr
-        );
-    }
+    telemetry_testkit::assert_promtool_clean(
+        &path.display().to_string(),
+        &fs::read_to_string(path).unwrap(),
+    );
 }
 
 /// A file's content and mtime: what "left intact" compares.

@@ -3,8 +3,6 @@
 
 #![cfg(feature = "prometheus-client")]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -273,7 +271,7 @@ fn their_registry_served_beside_ours_keeps_its_samples() {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
     assert!(!text.contains("# UNIT") && !text.contains("# EOF"));
-    common::assert_promtool_clean("text", &text);
+    telemetry_testkit::assert_promtool_clean("text", &text);
 
     // Served over HTTP, negotiated like the rest.
     let server = all.serve("127.0.0.1:0").unwrap();

@@ -3,8 +3,6 @@
 
 #![cfg(feature = "prometheus")]
 
-mod common;
-
 use std::sync::{Mutex, OnceLock};
 
 use telemetry_core::{KeyValue, MeterProvider, Resource};
@@ -79,7 +77,7 @@ fn two_jobs_are_served_together_in_both_formats() {
         assert!(body.contains(line), "missing {line:?} in:\n{body}");
     }
     assert_eq!(body.matches("# TYPE job_duration histogram").count(), 1);
-    common::assert_promtool_clean("gathered text", body);
+    telemetry_testkit::assert_promtool_clean("gathered text", body);
     assert_eq!(all.render_as(Format::Text).unwrap().1, []);
 
     let om = get(&server, Some(OPENMETRICS_ACCEPT));
@@ -127,7 +125,7 @@ fn a_series_two_providers_both_report_is_written_once_and_reported() {
             },
         ]
     );
-    common::assert_promtool_clean("text", &text);
+    telemetry_testkit::assert_promtool_clean("text", &text);
 
     // The same in OpenMetrics, with its family names.
     let (om, warnings) = all.render_as(Format::OpenMetrics).unwrap();

@@ -6,8 +6,6 @@
 
 #![cfg(feature = "prometheus")]
 
-mod common;
-
 use std::time::SystemTime;
 
 use telemetry_core::{
@@ -271,7 +269,7 @@ fn rich_collection_passes_promtool_with_every_option_combination() {
                 exposition.matches("# TYPE orders_total counter\n").count(),
                 1
             );
-            common::assert_promtool_clean(&format!("{options:?}"), &exposition);
+            telemetry_testkit::assert_promtool_clean(&format!("{options:?}"), &exposition);
         }
     }
 }
@@ -352,7 +350,7 @@ fn provider_collection_passes_promtool() {
             "missing {line:?} in:\n{exposition}"
         );
     }
-    common::assert_promtool_clean("provider", &exposition);
+    telemetry_testkit::assert_promtool_clean("provider", &exposition);
 }
 
 #[test]
@@ -386,5 +384,5 @@ fn sanitised_names_are_what_promtool_accepts() {
             "# HELP {name} h\n# TYPE {name} gauge\n{name}{{{label}=\"v\"}} 1\n"
         ));
     }
-    common::assert_promtool_clean("sanitised names", &exposition);
+    telemetry_testkit::assert_promtool_clean("sanitised names", &exposition);
 }

@@ -19,4 +19,4 @@ pub use node_exporter::NodeExporter;
 pub use process::{free_port, Daemon};
 pub use prometheus::{url_encode, Prometheus, Sample, TargetHealth};
 pub use python::{parse_openmetrics, python_with, ParsedSample};
-pub use tool::{promtool_check, require_tool, ToolOutput};
+pub use tool::{assert_promtool_clean, promtool_check, require_tool, ToolOutput};

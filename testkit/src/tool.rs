@@ -59,3 +59,20 @@ pub fn promtool_check(promtool: &Path, text: &str) -> ToolOutput {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Asserts `promtool check metrics` accepts `exposition` without a finding (exit 0, empty
+/// stderr); `label` says which exposition failed. Returns without checking (after a note)
+/// when promtool is missing outside CI.
+pub fn assert_promtool_clean(label: &str, exposition: &str) {
+    let Some(promtool) = require_tool("promtool") else {
+        return;
+    };
+    let out = promtool_check(&promtool, exposition);
+    assert!(
+        out.code == Some(0) && out.stderr.is_empty(),
+        "promtool check metrics rejected the {label} exposition: exit {:?}\nstderr:\n{}\nstdout:\n{}\ninput:\n{exposition}",
+        out.code,
+        out.stderr,
+        out.stdout,
+    );
+}
