@@ -1,4 +1,4 @@
-//! Push exporters: what a periodic reader hands its
+//! Push exporters: what a [`PeriodicReader`](crate::reader::PeriodicReader) hands its
 //! collections to.
 //!
 //! The split follows the OpenTelemetry SDK: a *reader* decides when to collect (on a timer,

@@ -67,7 +67,7 @@ pub use instrument::{
 pub use name::{validate_buckets, validate_name, validate_unit};
 pub use number::{Number, NumberKind, Numeric};
 pub use provider::{Meter, MeterProvider, MeterProviderBuilder, DEFAULT_SHUTDOWN_TIMEOUT};
-pub use reader::{ManualReader, MetricReader, Producer};
+pub use reader::{ManualReader, MetricReader, PeriodicReader, Producer};
 pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
 pub use view::View;
 

@@ -5,8 +5,13 @@
 //! on its own schedule. At shutdown every reader receives the provider's final collection.
 
 mod manual;
+mod periodic;
+mod temporality;
 
 pub use manual::ManualReader;
+pub use periodic::{
+    PeriodicReader, PeriodicReaderBuilder, DEFAULT_EXPORT_INTERVAL, DEFAULT_EXPORT_TIMEOUT,
+};
 
 use std::fmt;
 use std::sync::{Arc, Weak};
