@@ -57,8 +57,9 @@ pub trait PushExporter: Send + Sync + fmt::Debug + 'static {
     /// cumulative data to delta before calling this.
     fn export(&self, metrics: &ResourceMetrics, timeout: Duration) -> Result<(), Error>;
 
-    /// The temporality this exporter wants for sums and histograms; cumulative unless
-    /// overridden. Asked once, when the reader is built.
+    /// The temporality this exporter wants; cumulative unless overridden. Asked once, when
+    /// the reader is built. Under [`Temporality::Delta`] the reader converts counters and
+    /// histograms; up-down counters stay cumulative (the OpenTelemetry "delta" preference).
     fn temporality(&self) -> Temporality {
         Temporality::Cumulative
     }

@@ -37,6 +37,12 @@ const ENV_TIMEOUT: &str = "OTEL_METRIC_EXPORT_TIMEOUT";
 /// lost. Clones share the same worker: keep one to call [`force_flush`](Self::force_flush)
 /// and give another to the provider.
 ///
+/// When the exporter's [`temporality`](PushExporter::temporality) is
+/// [`Temporality::Delta`], counters (monotonic sums) and histograms are exported as the
+/// difference since the previous export, starting where it ended; up-down counters stay
+/// cumulative, as in the OpenTelemetry "delta" preference. Cumulative points keep their
+/// series' start time across exports.
+///
 /// ```
 /// use std::sync::{Arc, Mutex};
 /// use std::time::Duration;

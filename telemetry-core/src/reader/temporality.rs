@@ -1,27 +1,165 @@
 //! Temporality conversion for push readers.
 //!
-//! The record path only accumulates (cumulative since each series' start), so the reader
-//! derives delta points by keeping the previous cumulative collection per series and
-//! subtracting. This keeps recording free of locks and allocation whatever the exporter
-//! wants.
+//! The record path only accumulates (cumulative since each series' start), so a reader
+//! whose exporter wants delta derives it here: it keeps the previous cumulative point of
+//! every series and subtracts. Recording stays free of locks and allocation whatever the
+//! exporter wants; the cost (one map entry per series) is paid on the export thread.
+//!
+//! Which data follows the exporter's temporality, as in the OpenTelemetry specification's
+//! "delta" preference (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta`):
+//!
+//! | data                                   | under `Delta`                              |
+//! |----------------------------------------|--------------------------------------------|
+//! | monotonic sum (counters, Count)        | difference since the previous export       |
+//! | histogram                              | differences of counts, sum and buckets     |
+//! | non-monotonic sum (up-down counters)   | stays cumulative                           |
+//! | gauge, summary, info, state set, gauge histogram | unchanged (not temporal)         |
+//!
+//! A delta point's `start_time` is the previous export's `time`; the first export of a
+//! series covers it from its own start. A series whose start time changed (it was
+//! recreated) or whose cumulative value went down (an observed counter reset) starts over.
 
-use crate::data::{ResourceMetrics, Temporality};
+use std::collections::HashMap;
+use std::time::SystemTime;
 
-/// The previous collection, for delta exports; nothing for cumulative ones.
+use crate::attributes::Attributes;
+use crate::data::{HistogramPoint, MetricData, NumberPoint, ResourceMetrics, Scope, Temporality};
+use crate::number::Number;
+
+/// A series: its scope, its metric's name and its attributes.
+type Key = (Scope, String, Attributes);
+
+/// The previous cumulative point of a series.
+#[derive(Debug)]
+enum Previous {
+    Sum {
+        start: SystemTime,
+        time: SystemTime,
+        value: Number,
+    },
+    Histogram {
+        start: SystemTime,
+        time: SystemTime,
+        bucket_counts: Vec<u64>,
+        count: u64,
+        sum: f64,
+    },
+}
+
+/// The previous collection, for delta exports; empty for cumulative ones.
 #[derive(Debug)]
 pub(crate) struct TemporalityState {
     temporality: Temporality,
+    previous: HashMap<Key, Previous>,
 }
 
 impl TemporalityState {
     pub(crate) fn new(temporality: Temporality) -> Self {
-        TemporalityState { temporality }
+        TemporalityState {
+            temporality,
+            previous: HashMap::new(),
+        }
     }
 
     /// Converts one cumulative collection to the exporter's temporality.
     pub(crate) fn convert(&mut self, cumulative: &ResourceMetrics) -> ResourceMetrics {
-        match self.temporality {
-            Temporality::Cumulative | Temporality::Delta => cumulative.clone(),
+        let mut out = cumulative.clone();
+        if self.temporality == Temporality::Cumulative {
+            return out;
+        }
+        // Rebuilt at each export, so series that disappeared are forgotten.
+        let mut current = HashMap::with_capacity(self.previous.len());
+        for scope in &mut out.scope_metrics {
+            for metric in &mut scope.metrics {
+                let key = |attributes: &Attributes| {
+                    (scope.scope.clone(), metric.name.clone(), attributes.clone())
+                };
+                match &mut metric.data {
+                    MetricData::Sum(sum) if sum.monotonic => {
+                        sum.temporality = Temporality::Delta;
+                        for point in &mut sum.points {
+                            let key = key(&point.attributes);
+                            let previous = self.previous.remove(&key);
+                            current.insert(key, sum_delta(point, previous));
+                        }
+                    }
+                    MetricData::Histogram(histogram) => {
+                        histogram.temporality = Temporality::Delta;
+                        for point in &mut histogram.points {
+                            let key = key(&point.attributes);
+                            let previous = self.previous.remove(&key);
+                            current.insert(key, histogram_delta(point, previous));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.previous = current;
+        out
+    }
+}
+
+/// Turns a cumulative sum point into a delta one; returns what to remember.
+fn sum_delta(point: &mut NumberPoint, previous: Option<Previous>) -> Previous {
+    let remember = Previous::Sum {
+        start: point.start_time,
+        time: point.time,
+        value: point.value,
+    };
+    if let Some(Previous::Sum { start, time, value }) = previous {
+        if start == point.start_time {
+            if let Some(delta) = difference(point.value, value) {
+                point.value = delta;
+            }
+            // Otherwise the counter went down: a reset, so the whole value is new.
+            point.start_time = time;
         }
     }
+    remember
+}
+
+/// `current - previous`, or `None` if the cumulative value went down.
+fn difference(current: Number, previous: Number) -> Option<Number> {
+    match (current, previous) {
+        (Number::U64(c), Number::U64(p)) => c.checked_sub(p).map(Number::U64),
+        (Number::I64(c), Number::I64(p)) if c >= p => Some(Number::I64(c.wrapping_sub(p))),
+        (Number::F64(c), Number::F64(p)) if c >= p => Some(Number::F64(c - p)),
+        _ => None,
+    }
+}
+
+/// Turns a cumulative histogram point into a delta one; returns what to remember.
+fn histogram_delta(point: &mut HistogramPoint, previous: Option<Previous>) -> Previous {
+    let remember = Previous::Histogram {
+        start: point.start_time,
+        time: point.time,
+        bucket_counts: point.bucket_counts.clone(),
+        count: point.count,
+        sum: point.sum,
+    };
+    if let Some(Previous::Histogram {
+        start,
+        time,
+        bucket_counts,
+        count,
+        sum,
+    }) = previous
+    {
+        let comparable = start == point.start_time
+            && bucket_counts.len() == point.bucket_counts.len()
+            && count <= point.count;
+        if comparable {
+            for (bucket, before) in point.bucket_counts.iter_mut().zip(&bucket_counts) {
+                *bucket = bucket.saturating_sub(*before);
+            }
+            point.count -= count;
+            point.sum -= sum;
+            point.start_time = time;
+            // The interval's extremes cannot be derived from cumulative ones.
+            point.min = None;
+            point.max = None;
+        }
+    }
+    remember
 }
