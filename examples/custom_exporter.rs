@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use telemetry_core::{KeyValue, MeterProvider, Resource};
+use telemetry_examples::cli::Flags;
 use telemetry_examples::custom::CustomMetrics;
 use telemetry_exporters::prometheus::PrometheusExporter;
 
@@ -20,21 +21,12 @@ const USAGE: &str = "usage: custom_exporter [--listen ADDR] [--seed N]";
 
 fn parse_args() -> Result<(String, u64), String> {
     let (mut listen, mut seed) = ("127.0.0.1:8000".to_owned(), 1);
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next() {
         match flag.as_str() {
-            "--listen" => listen = value("--listen")?,
-            "--seed" => {
-                seed = value("--seed")?
-                    .parse()
-                    .map_err(|e| format!("--seed: {e}"))?
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+            "--listen" => listen = flags.value(&flag)?,
+            "--seed" => seed = flags.parse(&flag)?,
+            other => return Err(flags.unknown(other)),
         }
     }
     Ok((listen, seed))

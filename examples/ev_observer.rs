@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use telemetry_core::{KeyValue, MeterProvider, Resource};
+use telemetry_examples::cli::Flags;
 use telemetry_examples::ev::{Instrumentor, SimulatedVehicle, METRIC_NAMES};
 use telemetry_exporters::prometheus::PrometheusExporter;
 
@@ -36,32 +37,15 @@ fn parse_args() -> Result<Args, String> {
         seed: 1,
         print: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next() {
         match flag.as_str() {
-            "--listen" => args.listen = value("--listen")?,
-            "--interval" => {
-                let secs: f64 = value("--interval")?
-                    .parse()
-                    .map_err(|e| format!("--interval: {e}"))?;
-                if !(secs > 0.0 && secs.is_finite()) {
-                    return Err("--interval must be a positive number of seconds".into());
-                }
-                args.interval = Duration::from_secs_f64(secs);
-            }
-            "--vehicle-id" => args.vehicle_id = value("--vehicle-id")?,
-            "--seed" => {
-                args.seed = value("--seed")?
-                    .parse()
-                    .map_err(|e| format!("--seed: {e}"))?
-            }
+            "--listen" => args.listen = flags.value(&flag)?,
+            "--interval" => args.interval = flags.seconds(&flag)?,
+            "--vehicle-id" => args.vehicle_id = flags.value(&flag)?,
+            "--seed" => args.seed = flags.parse(&flag)?,
             "--print" => args.print = true,
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+            other => return Err(flags.unknown(other)),
         }
     }
     Ok(args)

@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use telemetry_examples::cli::Flags;
 use telemetry_examples::soracom::{self, SimulatedSoracom, FILE_NAME};
 use telemetry_exporters::prometheus::{write_textfile, TextfileWriter};
 
@@ -44,36 +45,15 @@ fn parse_args() -> Result<Args, String> {
         fail_every: 0,
         once: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next() {
         match flag.as_str() {
-            "--dir" => dir = Some(PathBuf::from(value("--dir")?)),
-            "--interval" => {
-                let secs: f64 = value("--interval")?
-                    .parse()
-                    .map_err(|e| format!("--interval: {e}"))?;
-                if !(secs > 0.0 && secs.is_finite()) {
-                    return Err("--interval must be a positive number of seconds".into());
-                }
-                args.interval = Duration::from_secs_f64(secs);
-            }
-            "--seed" => {
-                args.seed = value("--seed")?
-                    .parse()
-                    .map_err(|e| format!("--seed: {e}"))?
-            }
-            "--fail-every" => {
-                args.fail_every = value("--fail-every")?
-                    .parse()
-                    .map_err(|e| format!("--fail-every: {e}"))?
-            }
+            "--dir" => dir = Some(PathBuf::from(flags.value(&flag)?)),
+            "--interval" => args.interval = flags.seconds(&flag)?,
+            "--seed" => args.seed = flags.parse(&flag)?,
+            "--fail-every" => args.fail_every = flags.parse(&flag)?,
             "--once" => args.once = true,
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+            other => return Err(flags.unknown(other)),
         }
     }
     args.dir = dir.ok_or_else(|| format!("--dir is required\n{USAGE}"))?;

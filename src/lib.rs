@@ -2,6 +2,7 @@
 //! [`ev`] (seed 000: a simulated vehicle, derived collectors, an instrumentor) and
 //! [`custom`] (seed 002: every Prometheus metric type with labelled children).
 
+pub mod cli;
 pub mod custom;
 pub mod ev;
 pub mod soracom;
