@@ -2,6 +2,8 @@
 
 mod meter;
 pub(crate) mod pipeline;
+#[cfg(feature = "signal")]
+mod signal;
 
 pub use meter::Meter;
 
