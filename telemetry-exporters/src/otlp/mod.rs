@@ -1,17 +1,283 @@
 //! OTLP exporter: a collection as an OTLP `ExportMetricsServiceRequest`, pushed over
-//! OTLP/HTTP.
+//! OTLP/HTTP with a protobuf (default) or JSON body.
 //!
 //! The message types are the OpenTelemetry project's own (the `opentelemetry-proto` crate,
 //! re-exported as [`proto`]); no schema is written here, and none is compiled at build time
 //! (no `protoc`). [`to_request`] documents how each kind of metric maps to OTLP.
+//!
+//! [`OtlpExporter`] is a [`PushExporter`]: give it to a periodic reader, or call
+//! [`OtlpExporter::export`] yourself. Each export is one blocking `POST <endpoint>/v1/metrics`
+//! (no async runtime), retried on 429/502/503/504 and connection errors with exponential
+//! backoff and jitter, honouring `Retry-After`, and never past the export's deadline.
+//!
+//! Settings come from code, then from the standard environment, then from the spec's
+//! defaults:
+//!
+//! | setting | builder | environment (signal-specific first) | default |
+//! |---|---|---|---|
+//! | endpoint | [`with_endpoint`](OtlpExporterBuilder::with_endpoint) (base URL) | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (full URL, used as-is), `OTEL_EXPORTER_OTLP_ENDPOINT` (base URL) | `http://localhost:4318` |
+//! | protocol | [`with_protocol`](OtlpExporterBuilder::with_protocol) | `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, `http/json`) | `http/protobuf` |
+//! | headers | [`with_header`](OtlpExporterBuilder::with_header) | `OTEL_EXPORTER_OTLP_METRICS_HEADERS`, `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`, percent-encoded) | none |
+//! | timeout | [`with_timeout`](OtlpExporterBuilder::with_timeout) | `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`, `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds) | 10 s |
+//! | compression | [`with_compression`](OtlpExporterBuilder::with_compression) | `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`, `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip`, `none`) | none |
+//! | temporality | [`with_temporality`](OtlpExporterBuilder::with_temporality) | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` (`cumulative`, `delta`, `lowmemory` → delta) | cumulative |
+//!
+//! An invalid environment value is logged and ignored. Only `http://` endpoints are
+//! accepted: this feature carries no TLS.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use telemetry_core::{ManualReader, MeterProvider};
+//! use telemetry_exporters::otlp::{Compression, OtlpExporter, Protocol};
+//!
+//! let exporter = OtlpExporter::builder()
+//!     .with_endpoint("http://127.0.0.1:4318")
+//!     .with_protocol(Protocol::HttpJson)
+//!     .with_compression(Compression::Gzip)
+//!     .with_header("x-tenant", "ev")
+//!     .build()?;
+//! let reader = ManualReader::new();
+//! let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+//! provider.meter("ev").u64_counter("charges").build()?.add(1, &[]);
+//! exporter.export(&reader.collect()?, Duration::from_secs(5))?;
+//! # Ok::<(), telemetry_core::Error>(())
+//! ```
 
 /// The `opentelemetry-proto` crate whose message types this module produces.
 pub use opentelemetry_proto as proto;
 
+mod config;
+mod http;
 mod transform;
 
+use std::fmt;
+use std::time::{Duration, Instant};
+
 use proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use telemetry_core::ResourceMetrics;
+use telemetry_core::{Error, PushExporter, ResourceMetrics, Temporality};
+
+/// The body's encoding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// Binary protobuf, `Content-Type: application/x-protobuf` (`http/protobuf`).
+    #[default]
+    HttpProtobuf,
+    /// OTLP/JSON, `Content-Type: application/json` (`http/json`): lowerCamelCase fields,
+    /// 64-bit integers as strings, trace and span ids in hex.
+    HttpJson,
+}
+
+impl Protocol {
+    /// The value of `OTEL_EXPORTER_OTLP_PROTOCOL` naming this protocol.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Protocol::HttpProtobuf => "application/x-protobuf",
+            Protocol::HttpJson => "application/json",
+        }
+    }
+
+    /// `http/protobuf` or `http/json` (gRPC is not in this feature).
+    fn parse(s: &str) -> Option<Protocol> {
+        match s.to_ascii_lowercase().as_str() {
+            "http/protobuf" => Some(Protocol::HttpProtobuf),
+            "http/json" => Some(Protocol::HttpJson),
+            _ => None,
+        }
+    }
+}
+
+/// Compression of the request body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Sent as is.
+    #[default]
+    None,
+    /// gzip, with `Content-Encoding: gzip`.
+    Gzip,
+}
+
+/// Pushes collections to an OTLP/HTTP endpoint; see the [module docs](self).
+pub struct OtlpExporter {
+    transport: http::Transport,
+    timeout: Duration,
+    temporality: Temporality,
+}
+
+impl fmt::Debug for OtlpExporter {
+    // Header values are left out: they often carry credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self
+            .transport
+            .headers
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        f.debug_struct("OtlpExporter")
+            .field("url", &self.transport.url)
+            .field("protocol", &self.transport.protocol)
+            .field("compression", &self.transport.compression)
+            .field("headers", &names)
+            .field("timeout", &self.timeout)
+            .field("temporality", &self.temporality)
+            .finish()
+    }
+}
+
+impl OtlpExporter {
+    /// A builder; settings not given in code come from the `OTEL_*` environment.
+    #[must_use]
+    pub fn builder() -> OtlpExporterBuilder {
+        OtlpExporterBuilder::default()
+    }
+
+    /// The URL requests are sent to (`…/v1/metrics`).
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.transport.url
+    }
+
+    /// The body encoding.
+    #[must_use]
+    pub fn protocol(&self) -> Protocol {
+        self.transport.protocol
+    }
+
+    /// The body compression.
+    #[must_use]
+    pub fn compression(&self) -> Compression {
+        self.transport.compression
+    }
+
+    /// The extra request headers (name, value).
+    #[must_use]
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.transport.headers
+    }
+
+    /// The longest an export may take, retries included.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends one collection. The export, retries included, ends within the shorter of
+    /// `timeout` and the exporter's own [`timeout`](Self::timeout); a collection with no
+    /// metric sends nothing.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when the deadline passes; [`Error::Export`] when the endpoint
+    /// refuses the data (a non-retryable status, with the response's text) or is still
+    /// failing when no time is left to retry.
+    pub fn export(&self, metrics: &ResourceMetrics, timeout: Duration) -> Result<(), Error> {
+        let deadline = Instant::now() + timeout.min(self.timeout);
+        if metrics.metrics().next().is_none() {
+            return Ok(());
+        }
+        let body = self.transport.body(&transform::to_request(metrics))?;
+        self.transport.send(&body, deadline)
+    }
+}
+
+impl PushExporter for OtlpExporter {
+    fn export(&self, metrics: &ResourceMetrics, timeout: Duration) -> Result<(), Error> {
+        OtlpExporter::export(self, metrics, timeout)
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.temporality
+    }
+}
+
+/// Configures an [`OtlpExporter`]; anything not set here comes from the environment.
+#[derive(Clone, Debug, Default)]
+pub struct OtlpExporterBuilder {
+    explicit: config::Explicit,
+}
+
+impl OtlpExporterBuilder {
+    /// The collector's base URL (`http://host:4318`); `/v1/metrics` is appended unless the
+    /// URL already ends with it.
+    #[must_use]
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.explicit.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The body encoding (default `http/protobuf`).
+    #[must_use]
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        self.explicit.protocol = Some(protocol);
+        self
+    }
+
+    /// Adds a request header; it replaces one of the same name from the environment.
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.explicit.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds several request headers.
+    #[must_use]
+    pub fn with_headers<K: Into<String>, V: Into<String>>(
+        mut self,
+        headers: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        for (k, v) in headers {
+            self.explicit.headers.push((k.into(), v.into()));
+        }
+        self
+    }
+
+    /// The longest an export may take, retries included (default 10 s).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.explicit.timeout = Some(timeout);
+        self
+    }
+
+    /// Body compression (default none).
+    #[must_use]
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.explicit.compression = Some(compression);
+        self
+    }
+
+    /// The temporality the exporter asks its reader for (default cumulative).
+    #[must_use]
+    pub fn with_temporality(mut self, temporality: Temporality) -> Self {
+        self.explicit.temporality = Some(temporality);
+        self
+    }
+
+    /// The exporter, with the environment read now.
+    ///
+    /// # Errors
+    /// [`Error::Export`] when the endpoint is not an `http://` URL.
+    pub fn build(self) -> Result<OtlpExporter, Error> {
+        let resolved = config::resolve(&self.explicit, &|name| std::env::var(name).ok())?;
+        Ok(OtlpExporter {
+            transport: http::Transport::new(
+                resolved.url,
+                resolved.protocol,
+                resolved.compression,
+                resolved.headers,
+            ),
+            timeout: resolved.timeout,
+            temporality: resolved.temporality,
+        })
+    }
+}
 
 /// One collection as an OTLP export request: one resource, one scope per meter.
 ///

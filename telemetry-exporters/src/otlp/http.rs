@@ -1,0 +1,234 @@
+//! OTLP/HTTP transport: one `POST` per export, retried on the outcomes the OTLP spec calls
+//! retryable, never past the export's deadline.
+//!
+//! The client is `ureq` without TLS or an async runtime: an export is a blocking call on
+//! the reader's thread, which is what the periodic reader expects.
+//!
+//! | outcome | action |
+//! |---|---|
+//! | 2xx | success; a partial success is logged (`log::warn!`) with its rejected count |
+//! | 429, 502, 503, 504, connection or I/O error | retry after `Retry-After` (seconds) if given, else exponential backoff with jitter |
+//! | any other status | fail at once (the request itself is wrong; resending cannot help) |
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use flate2::write::GzEncoder;
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use prost::Message;
+use telemetry_core::Error;
+
+use super::{Compression, Protocol};
+
+const EXPORTER: &str = "otlp";
+/// First retry delay; doubled after each retryable failure, up to [`MAX_BACKOFF`].
+const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// At most this much of an error response's body goes into the error message.
+const ERROR_BODY_LIMIT: usize = 512;
+
+/// Where and how requests are sent; shared by every export of one exporter.
+#[derive(Debug)]
+pub(super) struct Transport {
+    agent: ureq::Agent,
+    pub(super) url: String,
+    pub(super) protocol: Protocol,
+    pub(super) compression: Compression,
+    pub(super) headers: Vec<(String, String)>,
+}
+
+fn export_error(message: impl Into<String>) -> Error {
+    Error::Export {
+        exporter: EXPORTER,
+        message: message.into(),
+    }
+}
+
+impl Transport {
+    pub(super) fn new(
+        url: String,
+        protocol: Protocol,
+        compression: Compression,
+        headers: Vec<(String, String)>,
+    ) -> Transport {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // A collector never redirects an export; following one would resend the data.
+            .max_redirects(0)
+            .build()
+            .into();
+        Transport {
+            agent,
+            url,
+            protocol,
+            compression,
+            headers,
+        }
+    }
+
+    /// The request's body, encoded and compressed as configured.
+    pub(super) fn body(&self, request: &ExportMetricsServiceRequest) -> Result<Vec<u8>, Error> {
+        let raw = match self.protocol {
+            Protocol::HttpProtobuf => request.encode_to_vec(),
+            Protocol::HttpJson => serde_json::to_vec(request)
+                .map_err(|e| export_error(format!("cannot encode OTLP/JSON: {e}")))?,
+        };
+        match self.compression {
+            Compression::None => Ok(raw),
+            Compression::Gzip => {
+                let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+                gz.write_all(&raw)
+                    .and_then(|()| gz.finish())
+                    .map_err(|e| export_error(format!("gzip: {e}")))
+            }
+        }
+    }
+
+    /// Sends `body`, retrying retryable failures until `deadline`.
+    pub(super) fn send(&self, body: &[u8], deadline: Instant) -> Result<(), Error> {
+        let mut backoff = INITIAL_BACKOFF;
+        let mut attempt = 1_u32;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::Timeout {
+                    operation: "OTLP export",
+                });
+            }
+            let failure = match self.attempt(body, remaining) {
+                Attempt::Done => return Ok(()),
+                Attempt::Fatal(e) => return Err(e),
+                Attempt::Retry { error, after } => (error, after),
+            };
+            let (error, retry_after) = failure;
+            let wait = retry_after.unwrap_or_else(|| jitter(backoff));
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            if Instant::now() + wait >= deadline {
+                // Waiting would cross the deadline: give up now with what went wrong.
+                return Err(export_error(format!(
+                    "{error} (attempt {attempt}; no time left to retry)"
+                )));
+            }
+            log::debug!("OTLP export attempt {attempt} failed ({error}); retrying in {wait:?}");
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    fn attempt(&self, body: &[u8], timeout: Duration) -> Attempt {
+        let mut request = self
+            .agent
+            .post(&self.url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .header("Content-Type", self.protocol.content_type());
+        if self.compression == Compression::Gzip {
+            request = request.header("Content-Encoding", "gzip");
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let mut response = match request.send(body) {
+            Ok(r) => r,
+            Err(ureq::Error::Timeout(_)) => {
+                return Attempt::Fatal(Error::Timeout {
+                    operation: "OTLP export",
+                })
+            }
+            // Connection refused or reset, a broken response: transient, retry.
+            Err(e) => {
+                return Attempt::Retry {
+                    error: format!("POST {}: {e}", self.url),
+                    after: None,
+                }
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let payload = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_vec()
+            .unwrap_or_default();
+        match status {
+            200..=299 => {
+                self.log_partial_success(&payload);
+                Attempt::Done
+            }
+            429 | 502 | 503 | 504 => Attempt::Retry {
+                error: format!("POST {}: HTTP {status}", self.url),
+                after: retry_after,
+            },
+            _ => {
+                let text = String::from_utf8_lossy(&payload[..payload.len().min(ERROR_BODY_LIMIT)]);
+                Attempt::Fatal(export_error(format!(
+                    "POST {}: HTTP {status}: {}",
+                    self.url,
+                    text.trim()
+                )))
+            }
+        }
+    }
+
+    fn log_partial_success(&self, payload: &[u8]) {
+        if payload.is_empty() {
+            return;
+        }
+        let response = match self.protocol {
+            Protocol::HttpProtobuf => ExportMetricsServiceResponse::decode(payload).ok(),
+            Protocol::HttpJson => serde_json::from_slice(payload).ok(),
+        };
+        if let Some(partial) = response.and_then(|r| r.partial_success) {
+            if partial.rejected_data_points > 0 || !partial.error_message.is_empty() {
+                log::warn!(
+                    "OTLP partial success: {} data points rejected: {}",
+                    partial.rejected_data_points,
+                    partial.error_message
+                );
+            }
+        }
+    }
+}
+
+enum Attempt {
+    Done,
+    Retry {
+        error: String,
+        after: Option<Duration>,
+    },
+    Fatal(Error),
+}
+
+/// A delay drawn uniformly from `[d/2, d]`, so that exporters failing together do not
+/// retry together.
+fn jitter(d: Duration) -> Duration {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u32(d.subsec_nanos());
+    let fraction = (hasher.finish() % 1_000) as u32;
+    d / 2 + d / 2 * fraction / 1_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_half_to_full_delay() {
+        let d = Duration::from_millis(800);
+        for _ in 0..100 {
+            let j = jitter(d);
+            assert!(j >= d / 2 && j <= d, "{j:?}");
+        }
+    }
+}
