@@ -9,6 +9,7 @@
 
 mod http;
 mod node_exporter;
+mod otlp;
 mod process;
 mod prometheus;
 mod python;
@@ -16,6 +17,7 @@ mod tool;
 
 pub use http::{http, http_request, try_http_request, Response};
 pub use node_exporter::NodeExporter;
+pub use otlp::{FailFirst, OtlpPoint, OtlpReceiver};
 pub use process::{free_port, Daemon};
 pub use prometheus::{url_encode, Prometheus, Sample, TargetHealth};
 pub use python::{parse_openmetrics, python_with, ParsedSample};
