@@ -30,6 +30,9 @@
 
 pub mod aggregation;
 mod attributes;
+#[cfg(feature = "opentelemetry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+pub mod bridge;
 mod collector;
 mod data;
 mod enum_label;
