@@ -50,6 +50,11 @@ fn main() -> ExitCode {
 }
 
 fn run(listen: &str, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
+    // Before anything is served, so a SIGTERM from then on always means a clean shutdown.
+    let (stop, stopped) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })?;
     let exporter = PrometheusExporter::new();
     let provider = MeterProvider::builder()
         .with_resource(Resource::new([KeyValue::new(
@@ -62,10 +67,6 @@ fn run(listen: &str, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     let server = exporter.serve(listen)?;
     println!("serving http://{}/metrics", server.local_addr());
 
-    let (stop, stopped) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    })?;
     loop {
         metrics.process_request()?;
         if stopped.recv_timeout(Duration::from_secs(1)).is_ok() {

@@ -1,20 +1,25 @@
 //! Seed 000: observe a (simulated) electric vehicle and serve its state as Prometheus
-//! metrics.
+//! metrics, and push it to any OTLP backend.
 //!
 //! ```text
-//! cargo run --example ev_observer -- [--listen 127.0.0.1:9464] [--interval 5] [--vehicle-id Ju] [--seed 1] [--print]
+//! cargo run --example ev_observer -- [--listen 127.0.0.1:9464] [--interval 5] [--vehicle-id Ju] [--seed 1] [--print] [--otlp URL]
 //! ```
 //! Serves `http://LISTEN/metrics`, refreshes the vehicle every `--interval` seconds and
-//! prints a summary of each refresh (`--print`: the whole exposition). Ctrl-C shuts the
-//! pipeline down cleanly.
+//! prints a summary of each refresh (`--print`: the whole exposition). With `--otlp URL`
+//! (an OTLP/HTTP base URL such as `http://127.0.0.1:4318`), or when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` is set, the same
+//! series are also exported over OTLP every `--interval` seconds (the other `OTEL_*`
+//! variables apply: protocol, headers, timeout, temporality). Ctrl-C or SIGTERM shuts the
+//! pipeline down, which exports the last values before exiting.
 
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use telemetry_core::{KeyValue, MeterProvider, Resource};
+use telemetry_core::{KeyValue, MeterProvider, PeriodicReader, Resource};
 use telemetry_examples::cli::Flags;
 use telemetry_examples::ev::{Instrumentor, SimulatedVehicle, METRIC_NAMES};
+use telemetry_exporters::otlp::OtlpExporter;
 use telemetry_exporters::prometheus::PrometheusExporter;
 
 #[derive(Debug)]
@@ -24,10 +29,10 @@ struct Args {
     vehicle_id: String,
     seed: u64,
     print: bool,
+    otlp: Option<String>,
 }
 
-const USAGE: &str =
-    "usage: ev_observer [--listen ADDR] [--interval SECS] [--vehicle-id ID] [--seed N] [--print]";
+const USAGE: &str = "usage: ev_observer [--listen ADDR] [--interval SECS] [--vehicle-id ID] [--seed N] [--print] [--otlp URL]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -36,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
         vehicle_id: "Ju".into(),
         seed: 1,
         print: false,
+        otlp: None,
     };
     let mut flags = Flags::from_env(USAGE);
     while let Some(flag) = flags.next() {
@@ -45,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
             "--vehicle-id" => args.vehicle_id = flags.value(&flag)?,
             "--seed" => args.seed = flags.parse(&flag)?,
             "--print" => args.print = true,
+            "--otlp" => args.otlp = Some(flags.value(&flag)?),
             other => return Err(flags.unknown(other)),
         }
     }
@@ -69,14 +76,42 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    // Before anything is served, so a SIGTERM from then on always means a clean shutdown.
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })?;
     let exporter = PrometheusExporter::new();
-    let provider = MeterProvider::builder()
+    let mut builder = MeterProvider::builder()
         .with_resource(Resource::new([KeyValue::new(
             "service.name",
             "ev-observer",
         )]))
-        .with_reader(exporter.clone())
-        .build();
+        .with_reader(exporter.clone());
+    let otlp_from_env = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some());
+    if args.otlp.is_some() || otlp_from_env {
+        let mut otlp = OtlpExporter::builder();
+        if let Some(url) = &args.otlp {
+            otlp = otlp.with_endpoint(url.clone());
+        }
+        let otlp = otlp.build()?;
+        println!(
+            "exporting over OTLP to {} every {:?}",
+            otlp.url(),
+            args.interval
+        );
+        builder = builder.with_reader(
+            PeriodicReader::builder(otlp)
+                .with_interval(args.interval)
+                .build(),
+        );
+    }
+    let provider = builder.build();
     let meter = provider.meter("ev_observer");
     let vehicle = SimulatedVehicle::new(args.seed, args.interval.as_secs().max(1));
     let instrumentor = Instrumentor::new(&meter, args.vehicle_id.clone(), vehicle)?;
@@ -117,14 +152,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => eprintln!("{e}; keeping the previous values"),
     });
 
-    let (tx, rx) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })?;
     rx.recv()?;
     println!("shutting down");
-    refresher.stop();
+    // Shut the pipeline down while the collectors are alive (the refresher owns them): the
+    // final collection, exported by every reader, must still see the vehicle's values.
     provider.shutdown()?;
+    refresher.stop();
     server.shutdown();
     Ok(())
 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -18,7 +18,7 @@ use telemetry_examples::soracom::{self, SessionApi, SimulatedSoracom, FILE_NAME}
 use telemetry_exporters::prometheus::{
     write_textfile, PrometheusExporter, Step, TextfileError, TextfileWriter,
 };
-use telemetry_testkit::NodeExporter;
+use telemetry_testkit::{example_binary, NodeExporter};
 
 /// The value of the first sample line starting with `series` (name and labels, exactly).
 fn sample<'a>(body: &'a str, series: &str) -> Option<&'a str> {
@@ -108,32 +108,12 @@ fn the_examples_file_is_served_with_its_utf8_names() {
     assert_promtool_clean(&path);
 }
 
-/// The example binary, built by `cargo test` (which builds every example) next to this
-/// test's binary.
-fn example_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent()?.parent()?; // target/<profile>/deps/<test> → target/<profile>
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("textfile_exporter{}", std::env::consts::EXE_SUFFIX));
-    if binary.is_file() {
-        return Some(binary);
-    }
-    let message = format!(
-        "{} not built; `cargo test --workspace` builds it (`cargo test --test` alone does not)",
-        binary.display()
-    );
-    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{message}");
-    eprintln!("NOTE: skipping the example-binary check: {message}");
-    None
-}
-
 #[test]
 fn the_example_binary_writes_once_and_a_failed_poll_keeps_the_last_good_file() {
     let Some(node) = NodeExporter::start() else {
         return;
     };
-    let Some(binary) = example_binary() else {
+    let Some(binary) = example_binary("textfile_exporter") else {
         return;
     };
     let dir = node.textfile_dir();

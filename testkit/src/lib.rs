@@ -18,7 +18,7 @@ mod tool;
 pub use http::{http, http_request, try_http_request, Response};
 pub use node_exporter::NodeExporter;
 pub use otlp::{FailFirst, OtlpPoint, OtlpReceiver};
-pub use process::{free_port, Daemon};
+pub use process::{example_binary, free_port, Daemon};
 pub use prometheus::{url_encode, Prometheus, Sample, TargetHealth};
 pub use python::{parse_openmetrics, python_with, ParsedSample};
 pub use tool::{assert_promtool_clean, promtool_check, require_tool, ToolOutput};

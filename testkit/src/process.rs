@@ -112,3 +112,26 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// The binary of the workspace example `name`, which `cargo test` builds (every example) next
+/// to the test binaries. `None` after a note when it is missing (`cargo test --test X` alone
+/// does not build examples); a panic under `CI=true`.
+pub fn example_binary(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/<test> → target/<profile>/examples/<name>
+    let binary = exe
+        .parent()?
+        .parent()?
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if binary.is_file() {
+        return Some(binary);
+    }
+    let message = format!(
+        "{} not built; `cargo test --workspace` builds it (`cargo test --test` alone does not)",
+        binary.display()
+    );
+    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "{message}");
+    eprintln!("NOTE: skipping the example-binary check: {message}");
+    None
+}
