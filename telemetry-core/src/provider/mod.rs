@@ -4,6 +4,8 @@ mod meter;
 pub(crate) mod pipeline;
 #[cfg(feature = "signal")]
 mod signal;
+#[cfg(feature = "tokio")]
+mod tokio;
 
 pub use meter::Meter;
 
