@@ -6,8 +6,11 @@
 //!
 //! | setting | code | signal-specific env | generic env | default |
 //! |---|---|---|---|---|
-//! | endpoint | `with_endpoint` (base URL, `/v1/metrics` appended) | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (used as-is) | `OTEL_EXPORTER_OTLP_ENDPOINT` (`/v1/metrics` appended) | `http://localhost:4318/v1/metrics` |
+//! | endpoint | `with_endpoint` (base URL, `/v1/metrics` appended over HTTP) | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (used as-is) | `OTEL_EXPORTER_OTLP_ENDPOINT` (`/v1/metrics` appended over HTTP) | `http://localhost:4318/v1/metrics`, gRPC `http://localhost:4317` |
 //! | protocol | `with_protocol` | `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL` | `OTEL_EXPORTER_OTLP_PROTOCOL` | `http/protobuf` |
+//!
+//! The protocol is resolved first because it decides the endpoint's default and whether a
+//! path is appended: gRPC names the service in the request, so its endpoint is used as-is.
 //! | headers | `with_header` (added to, and overriding, the env's) | `OTEL_EXPORTER_OTLP_METRICS_HEADERS` | `OTEL_EXPORTER_OTLP_HEADERS` | none |
 //! | timeout | `with_timeout` | `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT` (ms) | `OTEL_EXPORTER_OTLP_TIMEOUT` (ms) | 10 s |
 //! | compression | `with_compression` | `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION` | `OTEL_EXPORTER_OTLP_COMPRESSION` | none |
@@ -23,6 +26,8 @@ use telemetry_core::{Error, Temporality};
 use super::{Compression, Protocol};
 
 pub(super) const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
+/// The spec's default for `grpc`.
+pub(super) const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
 pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const METRICS_PATH: &str = "/v1/metrics";
 
@@ -75,23 +80,6 @@ pub(super) fn resolve(
     explicit: &Explicit,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Resolved, Error> {
-    let url = match &explicit.endpoint {
-        Some(base) => with_metrics_path(base),
-        None => env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| v.trim().to_owned())
-            .or_else(|| {
-                env("OTEL_EXPORTER_OTLP_ENDPOINT")
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| with_metrics_path(v.trim()))
-            })
-            .unwrap_or_else(|| with_metrics_path(DEFAULT_ENDPOINT)),
-    };
-    if !url.starts_with("http://") {
-        return Err(config_error(format!(
-            "endpoint {url:?}: only plain http:// is supported (this build has no TLS)"
-        )));
-    }
     let protocol = explicit
         .protocol
         .or_else(|| {
@@ -105,6 +93,43 @@ pub(super) fn resolve(
             )
         })
         .unwrap_or_default();
+    if protocol == Protocol::Grpc && !cfg!(feature = "otlp-grpc") {
+        return Err(config_error(
+            "protocol grpc needs the `otlp-grpc` feature of telemetry-exporters".to_owned(),
+        ));
+    }
+    let grpc = protocol == Protocol::Grpc;
+    // Over HTTP a base URL gets the signal's path; gRPC's endpoint is used as-is.
+    let base_url = |base: &str| {
+        if grpc {
+            base.trim_end_matches('/').to_owned()
+        } else {
+            with_metrics_path(base)
+        }
+    };
+    let url = match &explicit.endpoint {
+        Some(base) => base_url(base),
+        None => env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().to_owned())
+            .or_else(|| {
+                env("OTEL_EXPORTER_OTLP_ENDPOINT")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| base_url(v.trim()))
+            })
+            .unwrap_or_else(|| {
+                base_url(if grpc {
+                    DEFAULT_GRPC_ENDPOINT
+                } else {
+                    DEFAULT_ENDPOINT
+                })
+            }),
+    };
+    if !url.starts_with("http://") {
+        return Err(config_error(format!(
+            "endpoint {url:?}: only plain http:// is supported (this build has no TLS)"
+        )));
+    }
     let timeout = explicit
         .timeout
         .or_else(|| {

@@ -9,6 +9,9 @@
 //! | 2xx | success; a partial success is logged (`log::warn!`) with its rejected count |
 //! | 429, 502, 503, 504, connection or I/O error | retry after `Retry-After` (seconds) if given, else exponential backoff with jitter |
 //! | any other status | fail at once (the request itself is wrong; resending cannot help) |
+//!
+//! The retry loop itself ([`with_retries`]) knows nothing of HTTP: the gRPC transport runs
+//! its calls through the same loop, so both protocols back off and give up alike.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -35,13 +38,13 @@ const ERROR_BODY_LIMIT: usize = 512;
 #[derive(Debug)]
 pub(super) struct Transport {
     agent: ureq::Agent,
-    pub(super) url: String,
-    pub(super) protocol: Protocol,
-    pub(super) compression: Compression,
-    pub(super) headers: Vec<(String, String)>,
+    url: String,
+    protocol: Protocol,
+    compression: Compression,
+    headers: Vec<(String, String)>,
 }
 
-fn export_error(message: impl Into<String>) -> Error {
+pub(super) fn export_error(message: impl Into<String>) -> Error {
     Error::Export {
         exporter: EXPORTER,
         message: message.into(),
@@ -73,7 +76,7 @@ impl Transport {
     /// The request's body, encoded and compressed as configured.
     pub(super) fn body(&self, request: &ExportMetricsServiceRequest) -> Result<Vec<u8>, Error> {
         let raw = match self.protocol {
-            Protocol::HttpProtobuf => request.encode_to_vec(),
+            Protocol::HttpProtobuf | Protocol::Grpc => request.encode_to_vec(),
             Protocol::HttpJson => serde_json::to_vec(request)
                 .map_err(|e| export_error(format!("cannot encode OTLP/JSON: {e}")))?,
         };
@@ -90,33 +93,7 @@ impl Transport {
 
     /// Sends `body`, retrying retryable failures until `deadline`.
     pub(super) fn send(&self, body: &[u8], deadline: Instant) -> Result<(), Error> {
-        let mut backoff = INITIAL_BACKOFF;
-        let mut attempt = 1_u32;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(Error::Timeout {
-                    operation: "OTLP export",
-                });
-            }
-            let failure = match self.attempt(body, remaining) {
-                Attempt::Done => return Ok(()),
-                Attempt::Fatal(e) => return Err(e),
-                Attempt::Retry { error, after } => (error, after),
-            };
-            let (error, retry_after) = failure;
-            let wait = retry_after.unwrap_or_else(|| jitter(backoff));
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-            if Instant::now() + wait >= deadline {
-                // Waiting would cross the deadline: give up now with what went wrong.
-                return Err(export_error(format!(
-                    "{error} (attempt {attempt}; no time left to retry)"
-                )));
-            }
-            log::debug!("OTLP export attempt {attempt} failed ({error}); retrying in {wait:?}");
-            std::thread::sleep(wait);
-            attempt += 1;
-        }
+        with_retries(deadline, |remaining| self.attempt(body, remaining))
     }
 
     fn attempt(&self, body: &[u8], timeout: Duration) -> Attempt {
@@ -186,28 +163,77 @@ impl Transport {
             return;
         }
         let response = match self.protocol {
-            Protocol::HttpProtobuf => ExportMetricsServiceResponse::decode(payload).ok(),
+            Protocol::HttpProtobuf | Protocol::Grpc => {
+                ExportMetricsServiceResponse::decode(payload).ok()
+            }
             Protocol::HttpJson => serde_json::from_slice(payload).ok(),
         };
-        if let Some(partial) = response.and_then(|r| r.partial_success) {
-            if partial.rejected_data_points > 0 || !partial.error_message.is_empty() {
-                log::warn!(
-                    "OTLP partial success: {} data points rejected: {}",
-                    partial.rejected_data_points,
-                    partial.error_message
-                );
-            }
+        if let Some(response) = response {
+            log_partial_success(&response);
         }
     }
 }
 
-enum Attempt {
+/// Logs a partial success (`log::warn!`) with its rejected count; silent on full success.
+pub(super) fn log_partial_success(response: &ExportMetricsServiceResponse) {
+    if let Some(partial) = &response.partial_success {
+        if partial.rejected_data_points > 0 || !partial.error_message.is_empty() {
+            log::warn!(
+                "OTLP partial success: {} data points rejected: {}",
+                partial.rejected_data_points,
+                partial.error_message
+            );
+        }
+    }
+}
+
+/// The outcome of one try of an export, whatever the transport.
+pub(super) enum Attempt {
+    /// Delivered.
     Done,
+    /// Failed in a way the spec calls transient: try again after `after` (the server's
+    /// hint) or the next backoff delay.
     Retry {
         error: String,
         after: Option<Duration>,
     },
+    /// Failed for good.
     Fatal(Error),
+}
+
+/// Runs `attempt` (given the time left) until it succeeds, fails for good, or the next
+/// wait would cross `deadline`: the server's delay when it gave one, else exponential
+/// backoff with jitter from [`INITIAL_BACKOFF`] up to [`MAX_BACKOFF`].
+pub(super) fn with_retries(
+    deadline: Instant,
+    mut attempt: impl FnMut(Duration) -> Attempt,
+) -> Result<(), Error> {
+    let mut backoff = INITIAL_BACKOFF;
+    let mut tries = 1_u32;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(Error::Timeout {
+                operation: "OTLP export",
+            });
+        }
+        let (error, retry_after) = match attempt(remaining) {
+            Attempt::Done => return Ok(()),
+            Attempt::Fatal(e) => return Err(e),
+            Attempt::Retry { error, after } => (error, after),
+        };
+        let wait = retry_after.unwrap_or_else(|| jitter(backoff));
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+        if Instant::now() + wait >= deadline {
+            // Waiting would cross the deadline: give up now with what went wrong.
+            return Err(export_error(format!(
+                "{error} (attempt {tries}; no time left to retry)"
+            )));
+        }
+        log::debug!("OTLP export attempt {tries} failed ({error}); retrying in {wait:?}");
+        std::thread::sleep(wait);
+        tries += 1;
+    }
 }
 
 /// A delay drawn uniformly from `[d/2, d]`, so that exporters failing together do not

@@ -1,5 +1,5 @@
 //! OTLP exporter: a collection as an OTLP `ExportMetricsServiceRequest`, pushed over
-//! OTLP/HTTP with a protobuf (default) or JSON body.
+//! OTLP/HTTP with a protobuf (default) or JSON body, or over OTLP/gRPC (feature `otlp-grpc`).
 //!
 //! The message types are the OpenTelemetry project's own (the `opentelemetry-proto` crate,
 //! re-exported as [`proto`]); no schema is written here, and none is compiled at build time
@@ -9,14 +9,18 @@
 //! [`OtlpExporter::export`] yourself. Each export is one blocking `POST <endpoint>/v1/metrics`
 //! (no async runtime), retried on 429/502/503/504 and connection errors with exponential
 //! backoff and jitter, honouring `Retry-After`, and never past the export's deadline.
+//! With [`Protocol::Grpc`] an export is one unary `MetricsService/Export` call instead
+//! (tonic, run on a small current-thread tokio runtime the exporter owns, so `export` stays
+//! blocking), retried on the spec's retryable status codes (`UNAVAILABLE`,
+//! `RESOURCE_EXHAUSTED`…) after the server's `RetryInfo` delay or the same backoff.
 //!
 //! Settings come from code, then from the standard environment, then from the spec's
 //! defaults:
 //!
 //! | setting | builder | environment (signal-specific first) | default |
 //! |---|---|---|---|
-//! | endpoint | [`with_endpoint`](OtlpExporterBuilder::with_endpoint) (base URL) | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (full URL, used as-is), `OTEL_EXPORTER_OTLP_ENDPOINT` (base URL) | `http://localhost:4318` |
-//! | protocol | [`with_protocol`](OtlpExporterBuilder::with_protocol) | `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, `http/json`) | `http/protobuf` |
+//! | endpoint | [`with_endpoint`](OtlpExporterBuilder::with_endpoint) (base URL) | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` (full URL, used as-is), `OTEL_EXPORTER_OTLP_ENDPOINT` (base URL) | `http://localhost:4318`; gRPC `http://localhost:4317` |
+//! | protocol | [`with_protocol`](OtlpExporterBuilder::with_protocol) | `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, `http/json`, `grpc`) | `http/protobuf` |
 //! | headers | [`with_header`](OtlpExporterBuilder::with_header) | `OTEL_EXPORTER_OTLP_METRICS_HEADERS`, `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`, percent-encoded) | none |
 //! | timeout | [`with_timeout`](OtlpExporterBuilder::with_timeout) | `OTEL_EXPORTER_OTLP_METRICS_TIMEOUT`, `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds) | 10 s |
 //! | compression | [`with_compression`](OtlpExporterBuilder::with_compression) | `OTEL_EXPORTER_OTLP_METRICS_COMPRESSION`, `OTEL_EXPORTER_OTLP_COMPRESSION` (`gzip`, `none`) | none |
@@ -47,6 +51,8 @@
 pub use opentelemetry_proto as proto;
 
 mod config;
+#[cfg(feature = "otlp-grpc")]
+mod grpc;
 mod http;
 mod transform;
 
@@ -66,6 +72,10 @@ pub enum Protocol {
     /// OTLP/JSON, `Content-Type: application/json` (`http/json`): lowerCamelCase fields,
     /// 64-bit integers as strings, trace and span ids in hex.
     HttpJson,
+    /// OTLP/gRPC over plain HTTP/2 (`grpc`); needs the `otlp-grpc` feature, without which
+    /// [`build`](OtlpExporterBuilder::build) refuses it and `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`
+    /// is ignored with a warning.
+    Grpc,
 }
 
 impl Protocol {
@@ -75,6 +85,7 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "http/protobuf",
             Protocol::HttpJson => "http/json",
+            Protocol::Grpc => "grpc",
         }
     }
 
@@ -82,14 +93,20 @@ impl Protocol {
         match self {
             Protocol::HttpProtobuf => "application/x-protobuf",
             Protocol::HttpJson => "application/json",
+            Protocol::Grpc => "application/grpc",
         }
     }
 
-    /// `http/protobuf` or `http/json` (gRPC is not in this feature).
+    /// `http/protobuf`, `http/json`, or `grpc` when the `otlp-grpc` feature is on.
     fn parse(s: &str) -> Option<Protocol> {
         match s.to_ascii_lowercase().as_str() {
             "http/protobuf" => Some(Protocol::HttpProtobuf),
             "http/json" => Some(Protocol::HttpJson),
+            "grpc" if cfg!(feature = "otlp-grpc") => Some(Protocol::Grpc),
+            "grpc" => {
+                log::warn!("OTLP protocol grpc needs the `otlp-grpc` feature");
+                None
+            }
             _ => None,
         }
     }
@@ -102,30 +119,37 @@ pub enum Compression {
     /// Sent as is.
     #[default]
     None,
-    /// gzip, with `Content-Encoding: gzip`.
+    /// gzip, with `Content-Encoding: gzip` (`grpc-encoding: gzip` over gRPC).
     Gzip,
 }
 
-/// Pushes collections to an OTLP/HTTP endpoint; see the [module docs](self).
+/// Pushes collections to an OTLP endpoint; see the [module docs](self).
 pub struct OtlpExporter {
-    transport: http::Transport,
+    url: String,
+    protocol: Protocol,
+    compression: Compression,
+    headers: Vec<(String, String)>,
+    transport: Transport,
     timeout: Duration,
     temporality: Temporality,
+}
+
+/// How requests travel; chosen once, from the protocol.
+enum Transport {
+    Http(http::Transport),
+    // Boxed: the runtime and channel are far larger than the HTTP agent.
+    #[cfg(feature = "otlp-grpc")]
+    Grpc(Box<grpc::Transport>),
 }
 
 impl fmt::Debug for OtlpExporter {
     // Header values are left out: they often carry credentials.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self
-            .transport
-            .headers
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("OtlpExporter")
-            .field("url", &self.transport.url)
-            .field("protocol", &self.transport.protocol)
-            .field("compression", &self.transport.compression)
+            .field("url", &self.url)
+            .field("protocol", &self.protocol)
+            .field("compression", &self.compression)
             .field("headers", &names)
             .field("timeout", &self.timeout)
             .field("temporality", &self.temporality)
@@ -140,28 +164,28 @@ impl OtlpExporter {
         OtlpExporterBuilder::default()
     }
 
-    /// The URL requests are sent to (`…/v1/metrics`).
+    /// The URL requests are sent to (`…/v1/metrics`; over gRPC the channel's endpoint).
     #[must_use]
     pub fn url(&self) -> &str {
-        &self.transport.url
+        &self.url
     }
 
     /// The body encoding.
     #[must_use]
     pub fn protocol(&self) -> Protocol {
-        self.transport.protocol
+        self.protocol
     }
 
     /// The body compression.
     #[must_use]
     pub fn compression(&self) -> Compression {
-        self.transport.compression
+        self.compression
     }
 
-    /// The extra request headers (name, value).
+    /// The extra request headers (name, value); gRPC metadata over gRPC.
     #[must_use]
     pub fn headers(&self) -> &[(String, String)] {
-        &self.transport.headers
+        &self.headers
     }
 
     /// The longest an export may take, retries included.
@@ -174,6 +198,9 @@ impl OtlpExporter {
     /// `timeout` and the exporter's own [`timeout`](Self::timeout); a collection with no
     /// metric sends nothing.
     ///
+    /// Over gRPC the call runs on the exporter's own runtime: do not call this from inside
+    /// an async task (use `spawn_blocking`), as with any blocking call.
+    ///
     /// # Errors
     /// [`Error::Timeout`] when the deadline passes; [`Error::Export`] when the endpoint
     /// refuses the data (a non-retryable status, with the response's text) or is still
@@ -183,8 +210,12 @@ impl OtlpExporter {
         if metrics.metrics().next().is_none() {
             return Ok(());
         }
-        let body = self.transport.body(&transform::to_request(metrics))?;
-        self.transport.send(&body, deadline)
+        let request = transform::to_request(metrics);
+        match &self.transport {
+            Transport::Http(t) => t.send(&t.body(&request)?, deadline),
+            #[cfg(feature = "otlp-grpc")]
+            Transport::Grpc(t) => t.send(&request, deadline),
+        }
     }
 }
 
@@ -206,14 +237,14 @@ pub struct OtlpExporterBuilder {
 
 impl OtlpExporterBuilder {
     /// The collector's base URL (`http://host:4318`); `/v1/metrics` is appended unless the
-    /// URL already ends with it.
+    /// URL already ends with it. Over gRPC (`http://host:4317`) it is used as-is.
     #[must_use]
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.explicit.endpoint = Some(endpoint.into());
         self
     }
 
-    /// The body encoding (default `http/protobuf`).
+    /// The body encoding, or gRPC (default `http/protobuf`).
     #[must_use]
     pub fn with_protocol(mut self, protocol: Protocol) -> Self {
         self.explicit.protocol = Some(protocol);
@@ -263,16 +294,32 @@ impl OtlpExporterBuilder {
     /// The exporter, with the environment read now.
     ///
     /// # Errors
-    /// [`Error::Export`] when the endpoint is not an `http://` URL.
+    /// [`Error::Export`] when the endpoint is not an `http://` URL, when gRPC is asked for
+    /// without the `otlp-grpc` feature, or (gRPC) when a header is not valid metadata or the
+    /// runtime cannot start.
     pub fn build(self) -> Result<OtlpExporter, Error> {
         let resolved = config::resolve(&self.explicit, &|name| std::env::var(name).ok())?;
-        Ok(OtlpExporter {
-            transport: http::Transport::new(
-                resolved.url,
-                resolved.protocol,
+        let transport = match resolved.protocol {
+            #[cfg(feature = "otlp-grpc")]
+            Protocol::Grpc => Transport::Grpc(Box::new(grpc::Transport::new(
+                &resolved.url,
                 resolved.compression,
-                resolved.headers,
-            ),
+                &resolved.headers,
+            )?)),
+            // Without the feature `resolve` has refused `Grpc` already.
+            protocol => Transport::Http(http::Transport::new(
+                resolved.url.clone(),
+                protocol,
+                resolved.compression,
+                resolved.headers.clone(),
+            )),
+        };
+        Ok(OtlpExporter {
+            url: resolved.url,
+            protocol: resolved.protocol,
+            compression: resolved.compression,
+            headers: resolved.headers,
+            transport,
             timeout: resolved.timeout,
             temporality: resolved.temporality,
         })

@@ -144,3 +144,42 @@ fn https_is_refused_without_tls() {
     .unwrap_err();
     assert!(e.to_string().contains("no TLS"), "{e}");
 }
+
+#[cfg(feature = "otlp-grpc")]
+#[test]
+fn grpc_defaults_to_4317_and_uses_endpoints_as_is() {
+    let grpc = ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+    let r = with_env(&Explicit::default(), &[grpc]);
+    assert_eq!(r.protocol, Protocol::Grpc);
+    assert_eq!(r.url, "http://localhost:4317");
+    let r = with_env(
+        &Explicit::default(),
+        &[
+            grpc,
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317/"),
+        ],
+    );
+    assert_eq!(r.url, "http://collector:4317");
+    let explicit = Explicit {
+        endpoint: Some("http://127.0.0.1:9999".into()),
+        protocol: Some(Protocol::Grpc),
+        ..Explicit::default()
+    };
+    assert_eq!(with_env(&explicit, &[]).url, "http://127.0.0.1:9999");
+}
+
+#[cfg(not(feature = "otlp-grpc"))]
+#[test]
+fn grpc_needs_its_feature() {
+    // From the environment it is ignored, as any unusable value; from code it is an error.
+    let r = with_env(
+        &Explicit::default(),
+        &[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")],
+    );
+    assert_eq!(r.protocol, Protocol::HttpProtobuf);
+    let explicit = Explicit {
+        protocol: Some(Protocol::Grpc),
+        ..Explicit::default()
+    };
+    assert!(resolve(&explicit, &|_| None).is_err());
+}
