@@ -10,11 +10,22 @@ as one JSON line; int64/uint64 fields are strings, as in the protobuf JSON mappi
   GET  /            200 "ok" (readiness)
   --fail-first N --fail-status S   answer the first N exports with status S (retry tests)
   --retry-after SECONDS            send Retry-After with those failures
+  --grpc-port P --grpc-port-file F also serve OTLP/gRPC (grpcio and the official
+                                   metrics_service_pb2_grpc) on P (0: any free port), and write
+                                   the bound port to F before HTTP readiness; points carry
+                                   transport "grpc" (grpcio hides grpc-encoding from the
+                                   handler), headers are the x-* metadata, and the
+                                   injected failures are UNAVAILABLE (503), RESOURCE_EXHAUSTED
+                                   (429) or INVALID_ARGUMENT (other statuses)
+  --grpc-no-gzip                   the gRPC server accepts identity only, so a gzip request is
+                                   refused (UNIMPLEMENTED): how a test proves its requests are
+                                   compressed
 """
 import argparse
 import base64
 import gzip
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,6 +38,9 @@ parser.add_argument("--out", required=True)
 parser.add_argument("--fail-first", type=int, default=0)
 parser.add_argument("--fail-status", type=int, default=503)
 parser.add_argument("--retry-after", type=int, default=None)
+parser.add_argument("--grpc-port", type=int, default=None)
+parser.add_argument("--grpc-port-file", default=None)
+parser.add_argument("--grpc-no-gzip", action="store_true")
 args = parser.parse_args()
 
 state = {"requests": 0, "failures_left": args.fail_first, "attempts": 0}
@@ -135,4 +149,42 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, response.SerializeToString(), "application/x-protobuf")
 
 
+def serve_grpc():
+    """Starts the gRPC server (before HTTP, whose readiness then covers both)."""
+    from concurrent import futures
+
+    import grpc
+    from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc
+
+    codes = {503: grpc.StatusCode.UNAVAILABLE, 429: grpc.StatusCode.RESOURCE_EXHAUSTED}
+
+    class MetricsService(metrics_service_pb2_grpc.MetricsServiceServicer):
+        def Export(self, request, context):
+            metadata = {k.lower(): v for k, v in context.invocation_metadata()}
+            with lock:
+                state["attempts"] += 1
+                if state["failures_left"] > 0:
+                    state["failures_left"] -= 1
+                    code = codes.get(args.fail_status, grpc.StatusCode.INVALID_ARGUMENT)
+                    context.abort(code, "injected failure")
+                headers = {k: v for k, v in metadata.items() if k.startswith("x-")}
+                write_points(request, "grpc", headers)
+            return metrics_service_pb2.ExportMetricsServiceResponse()
+
+    # Bit 0 of the bitset is identity; gzip is bit 2 (grpc_compression_algorithm).
+    options = [("grpc.compression_enabled_algorithms_bitset", 1)] if args.grpc_no_gzip else []
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(MetricsService(), server)
+    port = server.add_insecure_port(f"127.0.0.1:{args.grpc_port}")
+    if port == 0:
+        raise SystemExit(f"cannot bind gRPC port {args.grpc_port}")
+    server.start()
+    if args.grpc_port_file:
+        with open(args.grpc_port_file + ".tmp", "w") as f:
+            f.write(str(port))
+        os.replace(args.grpc_port_file + ".tmp", args.grpc_port_file)
+    return server
+
+
+grpc_server = serve_grpc() if args.grpc_port is not None else None
 ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
