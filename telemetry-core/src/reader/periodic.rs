@@ -242,7 +242,7 @@ impl MetricReader for PeriodicReader {
                 *self.inner.handle.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
             }
             // Without a thread the reader cannot export; flush and shutdown report Shutdown.
-            Err(e) => eprintln!("telemetry: cannot start the periodic reader's thread: {e}"),
+            Err(e) => log::error!("cannot start the periodic reader's thread: {e}"),
         }
     }
 
@@ -313,7 +313,7 @@ impl Worker {
                     // A failed tick has nobody to report to but the operator.
                     if let Err(e) = self.collect_and_export(producer, deadline) {
                         if e != Error::Shutdown {
-                            eprintln!("telemetry: periodic export failed: {e}");
+                            log::warn!("periodic export failed: {e}");
                         }
                     }
                 }
