@@ -85,7 +85,8 @@ fn run_until_sigterm(binary: &Path, vehicle: &str, args: &[&str], env: &[(&str, 
 
 /// The standard variables alone configure the export: no `--otlp` flag. The
 /// signal-specific endpoint wins over the generic one (which points nowhere), headers are
-/// percent-decoded, and protocol, compression and temporality are honoured.
+/// percent-decoded, protocol, compression and temporality are honoured, and the resource
+/// attributes of the environment are added under those the code sets.
 #[test]
 fn the_otel_variables_configure_the_examples_export() {
     let Some(receiver) = OtlpReceiver::start() else {
@@ -110,6 +111,11 @@ fn the_otel_variables_configure_the_examples_export() {
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
             ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
             ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "deployment.environment=prod%20eu,service.name=env",
+            ),
+            ("OTEL_SERVICE_NAME", "from-env"),
         ],
     );
     let points = receiver.wait_points(METRIC_NAMES.len());
@@ -119,6 +125,12 @@ fn the_otel_variables_configure_the_examples_export() {
         assert_eq!(p.raw["headers"]["x-tenant"], "ev");
         assert_eq!(p.raw["headers"]["x-api-key"], "s=cret");
         assert_eq!(p.attribute("vehicle_id").as_deref(), Some("env"));
+        // The environment fills the resource in; what the code sets (service.name) wins.
+        assert_eq!(
+            p.resource("deployment.environment").as_deref(),
+            Some("prod eu")
+        );
+        assert_eq!(p.resource("service.name").as_deref(), Some("ev-observer"));
     }
     let counter = points
         .iter()

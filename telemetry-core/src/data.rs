@@ -34,6 +34,105 @@ impl Resource {
     pub fn attributes(&self) -> &Attributes {
         &self.attributes
     }
+
+    /// The resource the standard environment describes: `OTEL_RESOURCE_ATTRIBUTES`
+    /// (`key=value,key2=value2`, values percent-decoded; a malformed pair is skipped) and
+    /// `OTEL_SERVICE_NAME`, which wins over a `service.name` in the former. Empty when
+    /// neither is set. [`MeterProviderBuilder::build`](crate::MeterProviderBuilder) merges it
+    /// under the resource given in code (code wins).
+    ///
+    /// ```
+    /// # use telemetry_core::Resource;
+    /// // With OTEL_SERVICE_NAME=ev and OTEL_RESOURCE_ATTRIBUTES=deployment.environment=prod:
+    /// let from_env = Resource::from_env();
+    /// # let _ = from_env;
+    /// ```
+    #[must_use]
+    pub fn from_env() -> Self {
+        Resource::from_vars(
+            std::env::var("OTEL_RESOURCE_ATTRIBUTES").ok().as_deref(),
+            std::env::var("OTEL_SERVICE_NAME").ok().as_deref(),
+        )
+    }
+
+    pub(crate) fn from_vars(attributes: Option<&str>, service_name: Option<&str>) -> Self {
+        let pairs = attributes
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                let key = key.trim();
+                (!key.is_empty())
+                    .then(|| KeyValue::new(key.to_owned(), percent_decode(value.trim())))
+            });
+        let service = service_name
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| KeyValue::new("service.name", s.to_owned()));
+        // `Attributes::new` keeps the last value of a repeated key: the service name last.
+        Resource::new(pairs.chain(service))
+    }
+
+    /// This resource with `other`'s attributes added; `other` wins on a shared key.
+    #[must_use]
+    pub fn merge(&self, other: &Resource) -> Resource {
+        Resource {
+            attributes: self.attributes.merged(other.attributes.as_slice()),
+        }
+    }
+}
+
+/// `%XX` escapes decoded (invalid escapes and non-UTF-8 results are kept as written).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::*;
+
+    #[test]
+    fn environment_resource_follows_the_spec() {
+        let r = Resource::from_vars(
+            Some("service.name=a, deployment.environment=prod%20eu,bad,=x"),
+            Some("ev"),
+        );
+        let get = |k: &str| r.attributes().get(k).map(|v| v.to_string());
+        assert_eq!(get("service.name").as_deref(), Some("ev"));
+        assert_eq!(get("deployment.environment").as_deref(), Some("prod eu"));
+        assert_eq!(r.attributes().len(), 2);
+        assert!(Resource::from_vars(None, None).attributes().is_empty());
+        let code = Resource::new([KeyValue::new("service.name", "code")]);
+        let merged = r.merge(&code);
+        assert_eq!(
+            merged
+                .attributes()
+                .get("service.name")
+                .map(|v| v.to_string())
+                .as_deref(),
+            Some("code")
+        );
+        assert_eq!(merged.attributes().len(), 2);
+    }
 }
 
 /// One collection: everything every meter of a provider produced.

@@ -35,6 +35,9 @@ fn a_library_on_the_opentelemetry_api_is_exported_over_otlp() {
     let Some(receiver) = OtlpReceiver::start() else {
         return;
     };
+    // No service name in code: the standard variable names the service. (This binary has
+    // one test, so setting the process environment cannot race another test.)
+    std::env::set_var("OTEL_SERVICE_NAME", "queue-service");
     let exporter = OtlpExporter::builder()
         .with_endpoint(receiver.endpoint())
         .build()
@@ -57,6 +60,7 @@ fn a_library_on_the_opentelemetry_api_is_exported_over_otlp() {
     for p in &points {
         assert_eq!(p.raw["scope"]["name"], "queue-lib");
         assert_eq!(p.raw["scope"]["version"], "0.4.0");
+        assert_eq!(p.resource("service.name").as_deref(), Some("queue-service"));
     }
     let jobs = |queue: &str| {
         points

@@ -182,7 +182,9 @@ impl fmt::Debug for MeterProviderBuilder {
 }
 
 impl MeterProviderBuilder {
-    /// Sets the resource (e.g. `service.name`).
+    /// Sets the resource (e.g. `service.name`). At build it is merged over
+    /// [`Resource::from_env`] (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`): what code
+    /// sets wins, the environment fills in the rest.
     #[must_use]
     pub fn with_resource(mut self, resource: Resource) -> Self {
         self.resource = resource;
@@ -223,7 +225,7 @@ impl MeterProviderBuilder {
             view.validate()?;
         }
         let pipeline = Arc::new(Pipeline::new(
-            self.resource,
+            Resource::from_env().merge(&self.resource),
             self.views,
             self.cardinality_limit.unwrap_or(DEFAULT_CARDINALITY_LIMIT),
         ));

@@ -30,11 +30,22 @@ use telemetry_core::{
     SummaryPoint, Temporality, Value,
 };
 
+const SERVICE_NAME: &str = "service.name";
+/// The specification's default when neither code nor `OTEL_SERVICE_NAME` names the service.
+const UNKNOWN_SERVICE: &str = "unknown_service";
+
 /// The whole collection as one export request (one `ResourceMetrics`, one `ScopeMetrics`
 /// per meter).
 pub(super) fn to_request(metrics: &ResourceMetrics) -> ExportMetricsServiceRequest {
+    // The specification requires `service.name` on every resource; SDKs default it.
+    let resource_attributes = metrics.resource.attributes();
+    let resource_attributes = if resource_attributes.get(SERVICE_NAME).is_some() {
+        resource_attributes.clone()
+    } else {
+        resource_attributes.merged(&[telemetry_core::KeyValue::new(SERVICE_NAME, UNKNOWN_SERVICE)])
+    };
     let resource = ProtoResource {
-        attributes: attributes(metrics.resource.attributes()),
+        attributes: attributes(&resource_attributes),
         ..Default::default()
     };
     let scope_metrics = metrics

@@ -87,6 +87,24 @@ fn resource_scope_and_metadata() {
 }
 
 #[test]
+fn a_resource_without_a_service_name_gets_the_specified_default() {
+    let mut rm = collection(vec![]);
+    rm.resource = Resource::new([KeyValue::new("host.name", "h")]);
+    let req = to_request(&rm);
+    let res = &req.resource_metrics[0]
+        .resource
+        .as_ref()
+        .unwrap()
+        .attributes;
+    let service = res.iter().find(|kv| kv.key == "service.name").unwrap();
+    assert_eq!(
+        service.value.as_ref().unwrap().value,
+        Some(Any::StringValue("unknown_service".into()))
+    );
+    assert_eq!(res.len(), 2);
+}
+
+#[test]
 fn attributes_of_every_value_type() {
     let rm = collection(vec![metric(
         "g",
