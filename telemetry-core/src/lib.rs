@@ -47,6 +47,7 @@ mod stream;
 mod view;
 
 pub mod testing;
+pub mod timing;
 
 #[doc(hidden)]
 pub mod __private;
@@ -72,6 +73,7 @@ pub use number::{Number, NumberKind, Numeric};
 pub use provider::{Meter, MeterProvider, MeterProviderBuilder, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use reader::{ManualReader, MetricReader, PeriodicReader, Producer};
 pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
+pub use timing::{FnMetrics, HistogramTimer, InProgress};
 pub use view::View;
 
 // The derive's user guide lives in this crate so its links and examples resolve here.
