@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `prometheus` | [`prometheus`] | text exposition format 0.0.4 encoder, a pull reader, and a blocking `GET /metrics` endpoint (`tiny_http`, no async runtime) |
 //! | `otlp` | [`otlp`] | OTLP/HTTP push (protobuf or JSON, gzip, retries); blocking, no async runtime |
-//! | `pushgateway` | — | planned |
+//! | `pushgateway` | [`pushgateway`] | push to a Prometheus Pushgateway (PUT/POST/DELETE, grouping keys, auth, gzip, retries, final push at shutdown); blocking, no async runtime |
 //! | `stackdriver` | — | planned |
 //!
 //! Every exporter consumes the plain data of [`telemetry_core::ResourceMetrics`]; none
@@ -35,3 +35,8 @@ pub mod otlp;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod prometheus;
+#[cfg(feature = "pushgateway")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pushgateway")))]
+pub mod pushgateway;
+#[cfg(any(feature = "otlp", feature = "pushgateway"))]
+mod retry;

@@ -12,6 +12,7 @@ mod node_exporter;
 mod otlp;
 mod process;
 mod prometheus;
+mod pushgateway;
 mod python;
 mod tool;
 
@@ -20,5 +21,6 @@ pub use node_exporter::NodeExporter;
 pub use otlp::{FailFirst, OtlpPoint, OtlpReceiver};
 pub use process::{example_binary, free_port, Daemon};
 pub use prometheus::{url_encode, Prometheus, Sample, TargetHealth};
+pub use pushgateway::Pushgateway;
 pub use python::{parse_openmetrics, python_with, ParsedSample};
 pub use tool::{assert_promtool_clean, promtool_check, require_tool, ToolOutput};

@@ -10,11 +10,10 @@
 //! | 429, 502, 503, 504, connection or I/O error | retry after `Retry-After` (seconds) if given, else exponential backoff with jitter |
 //! | any other status | fail at once (the request itself is wrong; resending cannot help) |
 //!
-//! The retry loop itself ([`with_retries`]) knows nothing of HTTP: the gRPC transport runs
-//! its calls through the same loop, so both protocols back off and give up alike.
+//! The retry loop itself ([`with_retries`], shared with the Pushgateway exporter in
+//! `crate::retry`) knows nothing of HTTP: the gRPC transport runs its calls through the
+//! same loop, so both protocols back off and give up alike.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -26,11 +25,10 @@ use prost::Message;
 use telemetry_core::Error;
 
 use super::{Compression, Protocol};
+pub(super) use crate::retry::Attempt;
+use crate::retry::{self, GaveUp};
 
 const EXPORTER: &str = "otlp";
-/// First retry delay; doubled after each retryable failure, up to [`MAX_BACKOFF`].
-const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// At most this much of an error response's body goes into the error message.
 const ERROR_BODY_LIMIT: usize = 512;
 
@@ -187,74 +185,20 @@ pub(super) fn log_partial_success(response: &ExportMetricsServiceResponse) {
     }
 }
 
-/// The outcome of one try of an export, whatever the transport.
-pub(super) enum Attempt {
-    /// Delivered.
-    Done,
-    /// Failed in a way the spec calls transient: try again after `after` (the server's
-    /// hint) or the next backoff delay.
-    Retry {
-        error: String,
-        after: Option<Duration>,
-    },
-    /// Failed for good.
-    Fatal(Error),
-}
-
-/// Runs `attempt` (given the time left) until it succeeds, fails for good, or the next
-/// wait would cross `deadline`: the server's delay when it gave one, else exponential
-/// backoff with jitter from [`INITIAL_BACKOFF`] up to [`MAX_BACKOFF`].
+/// Runs `attempt` through the shared retry loop ([`crate::retry::with_retries`]) and turns
+/// giving up into the OTLP errors: [`Error::Timeout`] when the deadline had already passed,
+/// the last failure "(attempt N; no time left to retry)" when another wait would cross it.
 pub(super) fn with_retries(
     deadline: Instant,
-    mut attempt: impl FnMut(Duration) -> Attempt,
+    attempt: impl FnMut(Duration) -> Attempt,
 ) -> Result<(), Error> {
-    let mut backoff = INITIAL_BACKOFF;
-    let mut tries = 1_u32;
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return Err(Error::Timeout {
-                operation: "OTLP export",
-            });
+    retry::with_retries("OTLP export", deadline, attempt).map_err(|gave_up| match gave_up {
+        GaveUp::Fatal(e) => e,
+        GaveUp::Timeout => Error::Timeout {
+            operation: "OTLP export",
+        },
+        GaveUp::Exhausted { error, tries } => {
+            export_error(format!("{error} (attempt {tries}; no time left to retry)"))
         }
-        let (error, retry_after) = match attempt(remaining) {
-            Attempt::Done => return Ok(()),
-            Attempt::Fatal(e) => return Err(e),
-            Attempt::Retry { error, after } => (error, after),
-        };
-        let wait = retry_after.unwrap_or_else(|| jitter(backoff));
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-        if Instant::now() + wait >= deadline {
-            // Waiting would cross the deadline: give up now with what went wrong.
-            return Err(export_error(format!(
-                "{error} (attempt {tries}; no time left to retry)"
-            )));
-        }
-        log::debug!("OTLP export attempt {tries} failed ({error}); retrying in {wait:?}");
-        std::thread::sleep(wait);
-        tries += 1;
-    }
-}
-
-/// A delay drawn uniformly from `[d/2, d]`, so that exporters failing together do not
-/// retry together.
-fn jitter(d: Duration) -> Duration {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u32(d.subsec_nanos());
-    let fraction = (hasher.finish() % 1_000) as u32;
-    d / 2 + d / 2 * fraction / 1_000
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_half_to_full_delay() {
-        let d = Duration::from_millis(800);
-        for _ in 0..100 {
-            let j = jitter(d);
-            assert!(j >= d / 2 && j <= d, "{j:?}");
-        }
-    }
+    })
 }

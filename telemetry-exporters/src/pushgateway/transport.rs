@@ -1,0 +1,183 @@
+//! One HTTP request to the gateway, retried on connection errors and 5xx within a
+//! deadline (through the loop shared with OTLP, `crate::retry`).
+//!
+//! | outcome | action |
+//! |---|---|
+//! | 2xx (200 for PUT/POST, 202 for DELETE) | success |
+//! | connection or I/O error, 429, 5xx | retry with exponential backoff and jitter (or `Retry-After`) |
+//! | any other status (400 invalid or inconsistent metrics, 401/403, 405 …) | fail at once with the gateway's message |
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use flate2::write::GzEncoder;
+
+use super::PushgatewayError;
+use crate::retry::{with_retries, Attempt, GaveUp};
+
+/// At most this much of an error response's body goes into the error.
+const ERROR_BODY_LIMIT: usize = 1024;
+/// The text exposition format's content type.
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+#[derive(Debug)]
+pub(super) struct Transport {
+    agent: ureq::Agent,
+    pub(super) url: String,
+    headers: Vec<(String, String)>,
+    gzip: bool,
+}
+
+impl Transport {
+    pub(super) fn new(url: String, headers: Vec<(String, String)>, gzip: bool) -> Transport {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // A redirect would resend the group elsewhere (or drop the body): never follow.
+            .max_redirects(0)
+            .build()
+            .into();
+        Transport {
+            agent,
+            url,
+            headers,
+            gzip,
+        }
+    }
+
+    /// Sends `method` with `body` (none for DELETE), retrying until `deadline`.
+    pub(super) fn send(
+        &self,
+        method: &'static str,
+        body: Option<&str>,
+        deadline: Instant,
+    ) -> Result<(), PushgatewayError> {
+        let body = match body {
+            Some(text) if self.gzip => Some(gzip(text.as_bytes())?),
+            Some(text) => Some(text.as_bytes().to_vec()),
+            None => None,
+        };
+        // The last 5xx, so that giving up on a failing gateway reports its status.
+        let last_status = RefCell::new(None);
+        let result = with_retries("Pushgateway push", deadline, |remaining| {
+            self.attempt(method, body.as_deref(), remaining, &last_status)
+        });
+        result.map_err(|gave_up| match gave_up {
+            GaveUp::Fatal(e) => e,
+            GaveUp::Timeout => PushgatewayError::Timeout {
+                method,
+                url: self.url.clone(),
+            },
+            GaveUp::Exhausted { error, tries } => match last_status.into_inner() {
+                Some((status, message)) => PushgatewayError::Status {
+                    method,
+                    url: self.url.clone(),
+                    status,
+                    message,
+                },
+                None => PushgatewayError::Unreachable {
+                    method,
+                    url: self.url.clone(),
+                    message: format!("{error} (attempt {tries}; no time left to retry)"),
+                },
+            },
+        })
+    }
+
+    /// The request's per-attempt timeout and headers.
+    fn prepare<B>(
+        &self,
+        request: ureq::RequestBuilder<B>,
+        timeout: Duration,
+        has_body: bool,
+    ) -> ureq::RequestBuilder<B> {
+        let mut request = request.config().timeout_global(Some(timeout)).build();
+        if has_body {
+            request = request.header("Content-Type", CONTENT_TYPE);
+            if self.gzip {
+                request = request.header("Content-Encoding", "gzip");
+            }
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        request
+    }
+
+    fn attempt(
+        &self,
+        method: &'static str,
+        body: Option<&[u8]>,
+        timeout: Duration,
+        last_status: &RefCell<Option<(u16, String)>>,
+    ) -> Attempt<PushgatewayError> {
+        let sent = match (method, body) {
+            ("DELETE", _) => self
+                .prepare(self.agent.delete(&self.url), timeout, false)
+                .call(),
+            ("POST", Some(body)) => self
+                .prepare(self.agent.post(&self.url), timeout, true)
+                .send(body),
+            (_, body) => self
+                .prepare(self.agent.put(&self.url), timeout, true)
+                .send(body.unwrap_or_default()),
+        };
+        let mut response = match sent {
+            Ok(r) => r,
+            Err(ureq::Error::Timeout(_)) => {
+                return Attempt::Fatal(PushgatewayError::Timeout {
+                    method,
+                    url: self.url.clone(),
+                })
+            }
+            Err(e) => {
+                *last_status.borrow_mut() = None;
+                return Attempt::Retry {
+                    error: e.to_string(),
+                    after: None,
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Attempt::Done;
+        }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let payload = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_vec()
+            .unwrap_or_default();
+        let message = String::from_utf8_lossy(&payload[..payload.len().min(ERROR_BODY_LIMIT)])
+            .trim()
+            .to_owned();
+        if status == 429 || status >= 500 {
+            *last_status.borrow_mut() = Some((status, message.clone()));
+            return Attempt::Retry {
+                error: format!("HTTP {status}: {message}"),
+                after: retry_after,
+            };
+        }
+        Attempt::Fatal(PushgatewayError::Status {
+            method,
+            url: self.url.clone(),
+            status,
+            message,
+        })
+    }
+}
+
+fn gzip(raw: &[u8]) -> Result<Vec<u8>, PushgatewayError> {
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(raw)
+        .and_then(|()| gz.finish())
+        .map_err(|e| PushgatewayError::Compression {
+            message: e.to_string(),
+        })
+}
