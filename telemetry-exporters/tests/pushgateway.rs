@@ -535,3 +535,26 @@ fn server_errors_are_retried_and_a_bearer_token_is_sent() {
         );
     }
 }
+
+#[test]
+fn a_gateway_failing_until_the_deadline_is_reported_with_its_last_status() {
+    let answers = vec![(503, "overloaded"); 50];
+    let (addr, requests) = test_server(answers);
+    let e = PushgatewayExporter::builder(format!("http://{addr}"), "busy")
+        .with_timeout(Duration::from_millis(700))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = e.push_now(&counters(&["x"], 1)).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!("PUT http://{addr}/metrics/job/busy: HTTP 503: overloaded")
+    );
+    assert!(requests.try_iter().count() >= 2, "retried");
+}
