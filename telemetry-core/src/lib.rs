@@ -77,6 +77,37 @@ pub use timing::{FnMetrics, HistogramTimer, InProgress};
 pub use view::View;
 
 // The derive's user guide lives in this crate so its links and examples resolve here.
+/// Times a function, counts its `Err` returns and its calls in progress into instruments of
+/// the [global meter](timing::set_global_meter), which records nothing until it is set: see
+/// [Function instrumentation](derive@MetricCollector#function-instrumentation) in the derive
+/// guide.
+///
+/// ```
+/// use telemetry_core::{instrument_fn, testing::TestProvider, timing, KeyValue};
+///
+/// #[instrument_fn(
+///     histogram = "job_duration_seconds",
+///     errors = "job_errors",
+///     in_progress = "jobs_in_progress",
+///     labels(job_name = "test_job"),
+/// )]
+/// fn run_job(fail: bool) -> Result<u32, String> {
+///     if fail { Err("no input".into()) } else { Ok(42) }
+/// }
+///
+/// let t: &'static TestProvider = Box::leak(Box::new(TestProvider::new()));
+/// timing::set_global_meter(t.meter()).unwrap();
+/// run_job(false)?;
+/// run_job(true).unwrap_err();
+/// let attrs = [KeyValue::new("job_name", "test_job")];
+/// let s = t.snapshot();
+/// assert_eq!(s.histogram("job_duration_seconds", &attrs).unwrap().count, 2);
+/// s.assert_sum("job_errors", &attrs, 1u64);
+/// s.assert_sum("jobs_in_progress", &attrs, 0i64);
+/// # Ok::<(), String>(())
+/// ```
+#[cfg(feature = "derive")]
+pub use telemetry_derive::instrument_fn;
 /// Derives [`EnumLabel`](trait@EnumLabel) for an enum without fields: see [State sets and
 /// enum labels](derive@MetricCollector#state-sets-and-enum-labels) in the derive guide.
 #[cfg(feature = "derive")]

@@ -10,6 +10,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod instrument_fn;
 mod label;
 mod symbol;
 
@@ -27,4 +28,14 @@ pub fn derive_metric_collector(input: proc_macro::TokenStream) -> proc_macro::To
 pub fn derive_enum_label(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     label::derive(&input).into()
+}
+
+/// Implemented by the `telemetry-derive` crate; use it through `telemetry_core`'s `derive`
+/// feature. (When re-exported, rustdoc appends this line to the re-export's documentation.)
+#[proc_macro_attribute]
+pub fn instrument_fn(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    instrument_fn::instrument_fn(args.into(), item.into()).into()
 }
