@@ -1,0 +1,113 @@
+//! Seed 001: ten batch jobs of random (seeded) durations, timed with `#[instrument_fn]` into
+//! `job_duration_seconds{job_name="test_job"}` (buckets 1, 2, 3, 10, 20, 50, 100 s), with
+//! `job_failures_total` and `jobs_in_progress`.
+//!
+//! ```text
+//! cargo run --example batch_job -- [--pull ADDR] [--speed F] [--seed N] [--jobs N]
+//! ```
+//! `--pull ADDR` serves `/metrics` on ADDR while the jobs run and afterwards, until Ctrl-C
+//! (seed 001's `start_http_server`); without it, the exposition is printed once the jobs are
+//! done. `--speed F` divides every job's sleep by F (`--speed 100`: seconds instead of
+//! minutes); the histogram records the real durations. Pushing to a Pushgateway
+//! (`--gateway URL --interval 5`) is not wired yet: see `telemetry_exporters::pushgateway`.
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+use telemetry_core::{timing, KeyValue, MeterProvider, Resource};
+use telemetry_examples::batch;
+use telemetry_examples::cli::Flags;
+use telemetry_exporters::prometheus::PrometheusExporter;
+
+const USAGE: &str = "usage: batch_job [--pull ADDR] [--speed F] [--seed N] [--jobs N]";
+
+#[derive(Debug)]
+struct Args {
+    pull: Option<String>,
+    speed: f64,
+    seed: u64,
+    jobs: usize,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        pull: None,
+        speed: 1.0,
+        seed: 3, // one of the ten jobs fails
+        jobs: 10,
+    };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next() {
+        match flag.as_str() {
+            "--pull" => args.pull = Some(flags.value(&flag)?),
+            "--speed" => args.speed = flags.parse(&flag)?,
+            "--seed" => args.seed = flags.parse(&flag)?,
+            "--jobs" => args.jobs = flags.parse(&flag)?,
+            other => return Err(flags.unknown(other)),
+        }
+    }
+    if !(args.speed > 0.0 && args.speed.is_finite()) {
+        return Err(format!("--speed must be a positive number\n{USAGE}"));
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("batch_job: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let (stop, stopped) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })?;
+    let exporter = PrometheusExporter::new();
+    let provider = MeterProvider::builder()
+        .with_resource(Resource::new([KeyValue::new("service.name", "batch-job")]))
+        .with_reader(exporter.clone())
+        .build();
+    let meter = provider.meter("batch_job");
+    batch::register(&meter)?; // the seed's buckets, before the first job
+    timing::set_global_meter(meter).map_err(|_| "the global meter was already set")?;
+    let server = args
+        .pull
+        .as_deref()
+        .map(|addr| exporter.serve(addr))
+        .transpose()?;
+    if let Some(server) = &server {
+        println!("serving http://{}/metrics", server.local_addr());
+    }
+
+    let jobs = batch::jobs(args.seed, args.jobs);
+    for (job, outcome) in jobs.iter().zip(batch::run_all(&jobs, args.speed)) {
+        let status = outcome.map_or_else(|e| e.to_string(), |()| "ok".to_owned());
+        println!(
+            "job {:2}: {:5.1} s simulated: {status}",
+            job.id, job.seconds
+        );
+    }
+
+    match server {
+        Some(server) => {
+            println!("jobs done; serving until Ctrl-C");
+            let _ = stopped.recv();
+            server.shutdown();
+        }
+        None => print!("{}", exporter.render()?),
+    }
+    provider.shutdown()?;
+    Ok(())
+}
