@@ -3,27 +3,33 @@
 //! `job_failures_total` and `jobs_in_progress`.
 //!
 //! ```text
-//! cargo run --example batch_job -- [--pull ADDR] [--speed F] [--seed N] [--jobs N]
+//! cargo run --example batch_job -- [--gateway URL [--interval 5]] [--pull ADDR] [--speed F] [--seed N] [--jobs N]
 //! ```
+//! `--gateway URL` pushes to a Pushgateway (group `job="batch_job"`) every `--interval`
+//! seconds while the jobs run, and once more at exit (the provider's shutdown), so the last
+//! observations always arrive (seed 001's `push_to_gateway` every 5 s).
 //! `--pull ADDR` serves `/metrics` on ADDR while the jobs run and afterwards, until Ctrl-C
 //! (seed 001's `start_http_server`); without it, the exposition is printed once the jobs are
 //! done. `--speed F` divides every job's sleep by F (`--speed 100`: seconds instead of
-//! minutes); the histogram records the real durations. Pushing to a Pushgateway
-//! (`--gateway URL --interval 5`) is not wired yet: see `telemetry_exporters::pushgateway`.
+//! minutes); the histogram records the real durations.
 
 use std::process::ExitCode;
 use std::sync::mpsc;
+use std::time::Duration;
 
-use telemetry_core::{timing, KeyValue, MeterProvider, Resource};
+use telemetry_core::{timing, KeyValue, MeterProvider, PeriodicReader, Resource};
 use telemetry_examples::batch;
 use telemetry_examples::cli::Flags;
 use telemetry_exporters::prometheus::PrometheusExporter;
+use telemetry_exporters::pushgateway::PushgatewayExporter;
 
-const USAGE: &str = "usage: batch_job [--pull ADDR] [--speed F] [--seed N] [--jobs N]";
+const USAGE: &str = "usage: batch_job [--gateway URL [--interval SECS]] [--pull ADDR] [--speed F] [--seed N] [--jobs N]";
 
 #[derive(Debug)]
 struct Args {
     pull: Option<String>,
+    gateway: Option<String>,
+    interval: Duration,
     speed: f64,
     seed: u64,
     jobs: usize,
@@ -32,6 +38,8 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         pull: None,
+        gateway: None,
+        interval: Duration::from_secs(5),
         speed: 1.0,
         seed: 3, // one of the ten jobs fails
         jobs: 10,
@@ -40,6 +48,8 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = flags.next() {
         match flag.as_str() {
             "--pull" => args.pull = Some(flags.value(&flag)?),
+            "--gateway" => args.gateway = Some(flags.value(&flag)?),
+            "--interval" => args.interval = flags.seconds(&flag)?,
             "--speed" => args.speed = flags.parse(&flag)?,
             "--seed" => args.seed = flags.parse(&flag)?,
             "--jobs" => args.jobs = flags.parse(&flag)?,
@@ -75,10 +85,19 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let _ = stop.send(());
     })?;
     let exporter = PrometheusExporter::new();
-    let provider = MeterProvider::builder()
+    let mut builder = MeterProvider::builder()
         .with_resource(Resource::new([KeyValue::new("service.name", "batch-job")]))
-        .with_reader(exporter.clone())
-        .build();
+        .with_reader(exporter.clone());
+    if let Some(url) = &args.gateway {
+        let gateway = PushgatewayExporter::builder(url.as_str(), "batch_job").build()?;
+        println!("pushing to {} every {:?}", gateway.url(), args.interval);
+        builder = builder.with_reader(
+            PeriodicReader::builder(gateway)
+                .with_interval(args.interval)
+                .build(),
+        );
+    }
+    let provider = builder.build();
     let meter = provider.meter("batch_job");
     batch::register(&meter)?; // the seed's buckets, before the first job
     timing::set_global_meter(meter).map_err(|_| "the global meter was already set")?;
@@ -108,6 +127,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => print!("{}", exporter.render()?),
     }
-    provider.shutdown()?;
+    provider.shutdown()?; // with --gateway: the final push
+    if args.gateway.is_some() {
+        println!("pushed the final values");
+    }
     Ok(())
 }

@@ -103,3 +103,48 @@ fn pull_mode_serves_the_job_histogram_with_the_seed_buckets() {
     server.shutdown();
     provider.shutdown().unwrap();
 }
+
+/// Push mode, as a user runs it: `batch_job --gateway URL` against a real Pushgateway. The
+/// jobs end long before the first periodic push is due (`--interval 3600`), so what the
+/// gateway holds afterwards was delivered by the final push at shutdown.
+#[test]
+fn push_mode_delivers_the_final_values_to_a_real_pushgateway() {
+    let Some(gateway) = telemetry_testkit::Pushgateway::start() else {
+        return;
+    };
+    let Some(binary) = telemetry_testkit::example_binary("batch_job") else {
+        return;
+    };
+    let out = std::process::Command::new(binary)
+        .args(["--gateway", &gateway.url(), "--interval", "3600"])
+        .args(["--speed", "1000", "--jobs", "10"])
+        .output()
+        .expect("run batch_job");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = gateway.scrape();
+    let series =
+        |name: &str| format!("{name}{{instance=\"\",job=\"batch_job\",job_name=\"test_job\"}}");
+    assert_eq!(
+        sample(&body, &series("job_duration_seconds_count")),
+        10.0,
+        "{body}"
+    );
+    assert_eq!(
+        sample(
+            &body,
+            // The gateway re-renders bounds the Go way (`100`, not our `100.0`).
+            "job_duration_seconds_bucket{instance=\"\",job=\"batch_job\",job_name=\"test_job\",le=\"100\"}"
+        ),
+        10.0
+    );
+    assert_eq!(sample(&body, &series("jobs_in_progress")), 0.0);
+    let group = gateway
+        .group(&[("job", "batch_job")])
+        .expect("the batch_job group");
+    assert_eq!(group["last_push_successful"], true, "{group}");
+}
