@@ -21,10 +21,33 @@ pub enum PushgatewayError {
     },
     /// The job name is empty.
     EmptyJob,
-    /// The gateway URL is not `http://host[:port][/prefix]` (TLS is not supported yet).
+    /// The gateway URL is not `http://host[:port][/prefix]` (or `https://…`).
     InvalidUrl {
         /// The URL given.
         url: String,
+    },
+    /// An `https://` URL, but telemetry-exporters was built without its
+    /// `pushgateway-tls` feature.
+    TlsNotEnabled {
+        /// The URL given.
+        url: String,
+    },
+    /// A CA certificate given to
+    /// `with_root_ca_pem` (feature `pushgateway-tls`) is not valid PEM or holds no
+    /// certificate.
+    InvalidCertificate {
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The TLS handshake with the gateway failed (e.g. its certificate is not signed by a
+    /// trusted CA or does not name the host); not retried.
+    Tls {
+        /// The HTTP method.
+        method: &'static str,
+        /// The request URL.
+        url: String,
+        /// The TLS error.
+        message: String,
     },
     /// The gateway answered with a non-2xx status.
     Status {
@@ -84,8 +107,20 @@ impl fmt::Display for PushgatewayError {
             PushgatewayError::EmptyJob => f.write_str("the Pushgateway job name is empty"),
             PushgatewayError::InvalidUrl { url } => write!(
                 f,
-                "invalid Pushgateway URL {url:?}: expected http://host[:port][/prefix] (no TLS)"
+                "invalid Pushgateway URL {url:?}: expected http://host[:port][/prefix] or https://…"
             ),
+            PushgatewayError::TlsNotEnabled { url } => write!(
+                f,
+                "Pushgateway URL {url:?} is https://, which needs the `pushgateway-tls` feature of telemetry-exporters"
+            ),
+            PushgatewayError::InvalidCertificate { message } => {
+                write!(f, "invalid Pushgateway CA certificate: {message}")
+            }
+            PushgatewayError::Tls {
+                method,
+                url,
+                message,
+            } => write!(f, "{method} {url}: TLS error: {message}"),
             PushgatewayError::Status {
                 method,
                 url,

@@ -127,6 +127,8 @@ impl PushgatewayExporter {
             gzip: false,
             delete_on_shutdown: false,
             text_options: TextOptions::default(),
+            #[cfg(feature = "pushgateway-tls")]
+            root_cas: Vec::new(),
         }
     }
 
@@ -211,6 +213,9 @@ pub struct PushgatewayExporterBuilder {
     gzip: bool,
     delete_on_shutdown: bool,
     text_options: TextOptions,
+    /// PEM bundles of the CAs to trust instead of Mozilla's roots.
+    #[cfg(feature = "pushgateway-tls")]
+    root_cas: Vec<Vec<u8>>,
 }
 
 impl PushgatewayExporterBuilder {
@@ -279,13 +284,37 @@ impl PushgatewayExporterBuilder {
         self
     }
 
+    /// Trusts the CA certificate(s) in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) for `https://` gateways, e.g. a private CA. Once any CA is given, only the
+    /// given CAs are trusted (not Mozilla's roots); call again to add more. The PEM is
+    /// checked at [`build`](Self::build) ([`PushgatewayError::InvalidCertificate`]).
+    ///
+    /// Only with the `pushgateway-tls` feature.
+    #[cfg(feature = "pushgateway-tls")]
+    pub fn with_root_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_cas.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Checks the URL and the grouping key and builds the exporter; no request is sent.
+    ///
+    /// `https://` URLs need the `pushgateway-tls` feature; without it they are a
+    /// [`PushgatewayError::TlsNotEnabled`].
     pub fn build(self) -> Result<PushgatewayExporter, PushgatewayError> {
         let base = self.url.trim_end_matches('/');
-        let host = base.strip_prefix("http://").unwrap_or_default();
+        let (tls, host) = match (base.strip_prefix("http://"), base.strip_prefix("https://")) {
+            (Some(host), _) => (false, host),
+            (None, Some(host)) => (true, host),
+            (None, None) => (false, ""),
+        };
         if host.is_empty() || host.starts_with('/') || base.contains(['?', '#']) {
             return Err(PushgatewayError::InvalidUrl { url: self.url });
         }
+        if tls && cfg!(not(feature = "pushgateway-tls")) {
+            return Err(PushgatewayError::TlsNotEnabled { url: self.url });
+        }
+        #[cfg(feature = "pushgateway-tls")]
+        let tls = transport::tls_config(&self.root_cas)?;
         if self.job.is_empty() {
             return Err(PushgatewayError::EmptyJob);
         }
@@ -302,7 +331,13 @@ impl PushgatewayExporterBuilder {
         }
         Ok(PushgatewayExporter {
             inner: Arc::new(Inner {
-                transport: Transport::new(path, self.headers, self.gzip),
+                transport: Transport::new(
+                    path,
+                    self.headers,
+                    self.gzip,
+                    #[cfg(feature = "pushgateway-tls")]
+                    tls,
+                ),
                 method: self.method,
                 timeout: self.timeout,
                 delete_on_shutdown: self.delete_on_shutdown,
@@ -340,10 +375,23 @@ mod tests {
                 .build()
                 .unwrap_err()
         };
+        #[cfg(not(feature = "pushgateway-tls"))]
         assert_eq!(
             build("https://gw:9091", "j", &[]),
-            PushgatewayError::InvalidUrl {
+            PushgatewayError::TlsNotEnabled {
                 url: "https://gw:9091".into()
+            }
+        );
+        assert_eq!(
+            build("https://", "j", &[]),
+            PushgatewayError::InvalidUrl {
+                url: "https://".into()
+            }
+        );
+        assert_eq!(
+            build("ftp://gw", "j", &[]),
+            PushgatewayError::InvalidUrl {
+                url: "ftp://gw".into()
             }
         );
         assert_eq!(

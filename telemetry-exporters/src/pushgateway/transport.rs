@@ -30,13 +30,19 @@ pub(super) struct Transport {
 }
 
 impl Transport {
-    pub(super) fn new(url: String, headers: Vec<(String, String)>, gzip: bool) -> Transport {
-        let agent = ureq::Agent::config_builder()
+    pub(super) fn new(
+        url: String,
+        headers: Vec<(String, String)>,
+        gzip: bool,
+        #[cfg(feature = "pushgateway-tls")] tls: ureq::tls::TlsConfig,
+    ) -> Transport {
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // A redirect would resend the group elsewhere (or drop the body): never follow.
-            .max_redirects(0)
-            .build()
-            .into();
+            .max_redirects(0);
+        #[cfg(feature = "pushgateway-tls")]
+        let config = config.tls_config(tls);
+        let agent = config.build().into();
         Transport {
             agent,
             url,
@@ -130,6 +136,14 @@ impl Transport {
                     url: self.url.clone(),
                 })
             }
+            #[cfg(feature = "pushgateway-tls")]
+            Err(e) if is_tls_error(&e) => {
+                return Attempt::Fatal(PushgatewayError::Tls {
+                    method,
+                    url: self.url.clone(),
+                    message: tls_message(&e),
+                })
+            }
             Err(e) => {
                 *last_status.borrow_mut() = None;
                 return Attempt::Retry {
@@ -170,6 +184,59 @@ impl Transport {
             status,
             message,
         })
+    }
+}
+
+/// rustls with the `ring` provider; Mozilla's roots, or only `root_cas` (PEM bundles)
+/// when any are given.
+#[cfg(feature = "pushgateway-tls")]
+pub(super) fn tls_config(root_cas: &[Vec<u8>]) -> Result<ureq::tls::TlsConfig, PushgatewayError> {
+    use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig, TlsProvider};
+
+    let builder = TlsConfig::builder().provider(TlsProvider::Rustls);
+    if root_cas.is_empty() {
+        return Ok(builder.root_certs(RootCerts::WebPki).build());
+    }
+    let invalid = |message: String| PushgatewayError::InvalidCertificate { message };
+    let mut certs = Vec::new();
+    for pem in root_cas {
+        let before = certs.len();
+        for item in parse_pem(pem) {
+            if let PemItem::Certificate(cert) = item.map_err(|e| invalid(e.to_string()))? {
+                certs.push(cert);
+            }
+        }
+        if certs.len() == before {
+            return Err(invalid(
+                "no -----BEGIN CERTIFICATE----- block in the PEM given".into(),
+            ));
+        }
+    }
+    Ok(builder
+        .root_certs(RootCerts::new_with_certs(&certs))
+        .build())
+}
+
+/// A failed handshake or certificate check: retrying would fail the same way.
+#[cfg(feature = "pushgateway-tls")]
+fn is_tls_error(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+        _ => false,
+    }
+}
+
+/// The TLS error without ureq's `io: ` prefix.
+#[cfg(feature = "pushgateway-tls")]
+fn tls_message(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .map_or_else(|| io.to_string(), ToString::to_string),
+        e => e.to_string(),
     }
 }
 
