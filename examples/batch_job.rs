@@ -14,12 +14,11 @@
 //! minutes); the histogram records the real durations.
 
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use telemetry_core::{timing, KeyValue, MeterProvider, PeriodicReader, Resource};
 use telemetry_examples::batch;
-use telemetry_examples::cli::Flags;
+use telemetry_examples::cli::{self, Flags};
 use telemetry_exporters::prometheus::PrometheusExporter;
 use telemetry_exporters::pushgateway::PushgatewayExporter;
 
@@ -63,27 +62,11 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("batch_job: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::main("batch_job", parse_args(), |args| run(&args))
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let (stop, stopped) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    })?;
+    let stopped = cli::stop_signal()?;
     let exporter = PrometheusExporter::new();
     let mut builder = MeterProvider::builder()
         .with_resource(Resource::new([KeyValue::new("service.name", "batch-job")]))

@@ -9,11 +9,10 @@
 //! Ctrl-C shuts the pipeline down cleanly.
 
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use telemetry_core::{KeyValue, MeterProvider, Resource};
-use telemetry_examples::cli::Flags;
+use telemetry_examples::cli::{self, Flags};
 use telemetry_examples::custom::CustomMetrics;
 use telemetry_exporters::prometheus::PrometheusExporter;
 
@@ -33,28 +32,14 @@ fn parse_args() -> Result<(String, u64), String> {
 }
 
 fn main() -> ExitCode {
-    let (listen, seed) = match parse_args() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&listen, seed) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("custom_exporter: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::main("custom_exporter", parse_args(), |(listen, seed)| {
+        run(&listen, seed)
+    })
 }
 
 fn run(listen: &str, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     // Before anything is served, so a SIGTERM from then on always means a clean shutdown.
-    let (stop, stopped) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    })?;
+    let stopped = cli::stop_signal()?;
     let exporter = PrometheusExporter::new();
     let provider = MeterProvider::builder()
         .with_resource(Resource::new([KeyValue::new(

@@ -13,11 +13,10 @@
 //! pipeline down, which exports the last values before exiting.
 
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use telemetry_core::{KeyValue, MeterProvider, PeriodicReader, Resource};
-use telemetry_examples::cli::Flags;
+use telemetry_examples::cli::{self, Flags};
 use telemetry_examples::ev::{Instrumentor, SimulatedVehicle, METRIC_NAMES};
 use telemetry_exporters::otlp::OtlpExporter;
 use telemetry_exporters::prometheus::PrometheusExporter;
@@ -59,28 +58,12 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ev_observer: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::main("ev_observer", parse_args(), |args| run(&args))
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     // Before anything is served, so a SIGTERM from then on always means a clean shutdown.
-    let (tx, rx) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })?;
+    let rx = cli::stop_signal()?;
     let exporter = PrometheusExporter::new();
     let mut builder = MeterProvider::builder()
         .with_resource(Resource::new([KeyValue::new(

@@ -17,10 +17,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 
-use telemetry_examples::cli::Flags;
+use telemetry_examples::cli::{self, Flags};
 use telemetry_examples::soracom::{self, SimulatedSoracom, FILE_NAME};
 use telemetry_exporters::prometheus::{write_textfile, TextfileWriter};
 
@@ -61,13 +61,10 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
+    cli::main("textfile_exporter", parse_args(), start)
+}
+
+fn start(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let path = args.dir.join(FILE_NAME);
     let api = Arc::new(SimulatedSoracom::new(args.seed).with_failure_every(args.fail_every));
     // The source of every write: poll, then render from a fresh provider. An `Err` (a failed
@@ -87,25 +84,11 @@ fn main() -> ExitCode {
     };
 
     if args.once {
-        return match write_textfile(&path, &source) {
-            Ok(()) => {
-                println!("wrote {}", path.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("textfile_exporter: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        write_textfile(&path, &source)?;
+        println!("wrote {}", path.display());
+        return Ok(());
     }
-
-    match run(&args, path, source) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("textfile_exporter: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run(&args, path, source)
 }
 
 fn run(
@@ -113,6 +96,8 @@ fn run(
     path: PathBuf,
     source: impl Fn() -> Result<String, Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Before the first write, so a signal from then on always ends with a final write.
+    let rx = cli::stop_signal()?;
     println!(
         "writing {} every {:?} (Ctrl-C to stop)",
         path.display(),
@@ -122,10 +107,6 @@ fn run(
         .with_error_handler(|e| eprintln!("{e}; the last good file stays in place"))
         .spawn(source)?;
 
-    let (tx, rx) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })?;
     rx.recv()?;
     println!("stopping after a final write");
     let (writes, failures) = (writer.writes(), writer.failures());

@@ -79,3 +79,37 @@ impl<I: Iterator<Item = String>> Flags<I> {
         }
     }
 }
+
+/// The `main` of an example: a command-line error exits with status 2 after printing it
+/// (usage included), an error of `run` with status 1 after printing `name: error`.
+pub fn main<A>(
+    name: &str,
+    parsed: Result<A, String>,
+    run: impl FnOnce(A) -> Result<(), Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
+    let args = match parsed {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// A receiver that gets a message when SIGINT (Ctrl-C) or SIGTERM arrives. Install it
+/// before serving or writing anything, so a signal from then on always means a clean
+/// shutdown (final collection and export) rather than the default termination.
+pub fn stop_signal() -> Result<std::sync::mpsc::Receiver<()>, ctrlc::Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })?;
+    Ok(rx)
+}
