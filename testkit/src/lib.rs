@@ -7,6 +7,7 @@
 //! returns, so `cargo test` on a machine without Prometheus' tools still runs the rest.
 //! `./scripts/test` installs every tool this crate looks for.
 
+mod cloud_monitoring;
 mod http;
 mod node_exporter;
 mod otlp;
@@ -16,6 +17,7 @@ mod pushgateway;
 mod python;
 mod tool;
 
+pub use cloud_monitoring::{rfc3339, CloudMonitoring, CloudMonitoringRequest};
 pub use http::{http, http_request, try_http_request, Response};
 pub use node_exporter::NodeExporter;
 pub use otlp::{FailFirst, OtlpPoint, OtlpReceiver};

@@ -1,0 +1,334 @@
+//! Proves the fake Cloud Monitoring API itself: each rule family fires on a request that
+//! breaks it and stays quiet on one that does not.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+use telemetry_testkit::{http_request, rfc3339, CloudMonitoring};
+
+const TS: &str = "/v3/projects/p1/timeSeries";
+const MD: &str = "/v3/projects/p1/metricDescriptors";
+
+fn post(api: &CloudMonitoring, path: &str, body: &Value) -> (u16, Value) {
+    let r = http_request(
+        api.addr(),
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    );
+    let v = serde_json::from_slice(&r.bytes).expect("a JSON reply");
+    (r.status, v)
+}
+
+/// Asserts a Google-style 400 whose message contains `needle`.
+fn rejected(reply: (u16, Value), needle: &str) {
+    let (status, body) = reply;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], 400, "{body}");
+    assert_eq!(body["error"]["status"], "INVALID_ARGUMENT", "{body}");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
+}
+
+fn at(offset_s: i64) -> String {
+    let now = SystemTime::now();
+    let t = if offset_s >= 0 {
+        now + Duration::from_secs(offset_s as u64)
+    } else {
+        now - Duration::from_secs(offset_s.unsigned_abs())
+    };
+    rfc3339(t)
+}
+
+fn descriptor(ty: &str, kind: &str, value_type: &str) -> Value {
+    json!({"type": ty, "metricKind": kind, "valueType": value_type, "unit": "1",
+           "description": "d", "labels": [{"key": "job", "valueType": "STRING"}]})
+}
+
+fn gauge(ty: &str, job: &str, end: &str) -> Value {
+    json!({"metric": {"type": ty, "labels": {"job": job}},
+           "resource": {"type": "global", "labels": {"project_id": "p1"}},
+           "metricKind": "GAUGE", "valueType": "INT64",
+           "points": [{"interval": {"endTime": end}, "value": {"int64Value": "7"}}]})
+}
+
+fn cumulative(ty: &str, start: &str, end: &str) -> Value {
+    json!({"metric": {"type": ty},
+           "resource": {"type": "global"},
+           "metricKind": "CUMULATIVE", "valueType": "DOUBLE",
+           "points": [{"interval": {"startTime": start, "endTime": end},
+                       "value": {"doubleValue": 1.5}}]})
+}
+
+fn write(api: &CloudMonitoring, series: Vec<Value>) -> (u16, Value) {
+    post(api, TS, &json!({ "timeSeries": series }))
+}
+
+const G: &str = "custom.googleapis.com/test/gauge";
+const C: &str = "workload.googleapis.com/test/count";
+
+fn api_with_descriptors() -> CloudMonitoring {
+    let api = CloudMonitoring::start();
+    assert_eq!(post(&api, MD, &descriptor(G, "GAUGE", "INT64")).0, 200);
+    assert_eq!(
+        post(&api, MD, &descriptor(C, "CUMULATIVE", "DOUBLE")).0,
+        200
+    );
+    api
+}
+
+#[test]
+fn valid_writes_are_recorded_and_descriptors_named() {
+    let api = api_with_descriptors();
+    assert!(api.base_url().starts_with("http://127.0.0.1:"));
+    let (status, body) = write(&api, vec![gauge(G, "a", &at(0)), gauge(G, "b", &at(0))]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(api.written().len(), 2);
+    let d = api.descriptors();
+    assert_eq!(d.len(), 2);
+    assert!(d
+        .iter()
+        .any(|d| d["name"] == format!("projects/p1/metricDescriptors/{G}")));
+    // Built-in types need no descriptor.
+    assert_eq!(
+        write(&api, vec![gauge("agent.googleapis.com/x", "a", &at(0))]).0,
+        200
+    );
+    assert_eq!(api.requests().len(), 4);
+}
+
+#[test]
+fn routes_other_than_create_are_404() {
+    let api = api_with_descriptors();
+    let body = json!({"timeSeries": [gauge(G, "a", &at(0))]});
+    let (status, reply) = post(&api, "/v3/projects/p1/timeSeries:createService", &body);
+    assert_eq!(status, 404);
+    assert_eq!(reply["error"]["status"], "NOT_FOUND");
+    assert_eq!(post(&api, "/v3/projects/p1/other", &body).0, 404);
+    let r = http_request(api.addr(), "GET", TS, &[], b"");
+    assert_eq!(r.status, 404);
+    assert!(api.written().is_empty());
+}
+
+#[test]
+fn schema_rejects_unknown_fields_wrong_types_and_enums() {
+    let api = api_with_descriptors();
+    let mut s = gauge(G, "a", &at(0));
+    s["metric"]["name"] = json!("x");
+    rejected(write(&api, vec![s]), "unknown field \"name\"");
+    let mut s = gauge(G, "a", &at(0));
+    s["points"][0]["value"]["int64Value"] = json!(7);
+    rejected(write(&api, vec![s]), "int64 as a string");
+    let mut s = gauge(G, "a", &at(0));
+    s["points"][0]["interval"]["endTime"] = json!(1_700_000_000);
+    rejected(write(&api, vec![s]), "RFC 3339");
+    let mut s = gauge(G, "a", &at(0));
+    s["points"][0]["interval"]["endTime"] = json!("2026-01-01 00:00:00");
+    rejected(write(&api, vec![s]), "RFC 3339");
+    let mut s = gauge(G, "a", &at(0));
+    s["metricKind"] = json!("COUNTER");
+    rejected(write(&api, vec![s]), "is not one of");
+    let mut s = gauge(G, "a", &at(0));
+    s["metric"]["labels"]["job"] = json!(3);
+    rejected(write(&api, vec![s]), "metric.labels");
+    rejected(post(&api, TS, &json!({"timeseries": []})), "unknown field");
+    let mut d = descriptor("custom.googleapis.com/x", "GAUGE", "INT64");
+    d["labels"][0]["valueType"] = json!("DOUBLE");
+    rejected(post(&api, MD, &d), "is not one of");
+    rejected(
+        post(
+            &api,
+            MD,
+            &json!({"type": "custom.googleapis.com/x", "kind": "GAUGE"}),
+        ),
+        "unknown field",
+    );
+    assert!(api.written().is_empty());
+}
+
+#[test]
+fn at_most_200_series_per_request() {
+    let api = api_with_descriptors();
+    let end = at(0);
+    let many: Vec<Value> = (0..201).map(|i| gauge(G, &format!("j{i}"), &end)).collect();
+    rejected(
+        write(&api, many.clone()),
+        "at most 200 time series per request",
+    );
+    assert!(api.written().is_empty());
+    assert_eq!(write(&api, many[..200].to_vec()).0, 200);
+    assert_eq!(api.written().len(), 200);
+}
+
+#[test]
+fn one_point_per_series_and_no_series_twice() {
+    let api = api_with_descriptors();
+    let mut two = gauge(G, "a", &at(-10));
+    let p = two["points"][0].clone();
+    two["points"].as_array_mut().unwrap().push(p);
+    rejected(write(&api, vec![two]), "exactly one point per time series");
+    let mut none = gauge(G, "a", &at(0));
+    none["points"] = json!([]);
+    rejected(write(&api, vec![none]), "exactly one point per time series");
+    let reply = write(&api, vec![gauge(G, "a", &at(-10)), gauge(G, "a", &at(0))]);
+    assert_eq!(reply.1["error"]["details"][0]["successPointCount"], 1);
+    rejected(
+        reply,
+        "timeSeries[1]: the same time series appears more than once",
+    );
+    // The first one was written (partial success, as the API does).
+    assert_eq!(api.written().len(), 1);
+}
+
+#[test]
+fn end_time_within_25_hours_past_and_5_minutes_future() {
+    let api = api_with_descriptors();
+    rejected(
+        write(&api, vec![gauge(G, "a", &at(-25 * 3600 - 60))]),
+        "25 hours in the past",
+    );
+    rejected(
+        write(&api, vec![gauge(G, "a", &at(6 * 60))]),
+        "5 minutes in the future",
+    );
+    assert_eq!(write(&api, vec![gauge(G, "a", &at(-24 * 3600))]).0, 200);
+    assert_eq!(write(&api, vec![gauge(G, "b", &at(4 * 60))]).0, 200);
+}
+
+#[test]
+fn points_in_order_and_at_most_one_every_5_seconds() {
+    let api = api_with_descriptors();
+    let first = at(-60);
+    assert_eq!(write(&api, vec![gauge(G, "a", &first)]).0, 200);
+    rejected(write(&api, vec![gauge(G, "a", &first)]), "written in order");
+    rejected(
+        write(&api, vec![gauge(G, "a", &at(-120))]),
+        "written in order",
+    );
+    rejected(
+        write(&api, vec![gauge(G, "a", &at(-57))]),
+        "one point every 5 s",
+    );
+    // Another series (other labels, other resource) is independent.
+    assert_eq!(write(&api, vec![gauge(G, "b", &at(-57))]).0, 200);
+    let mut other_resource = gauge(G, "a", &at(-57));
+    other_resource["resource"]["labels"]["project_id"] = json!("p2");
+    assert_eq!(write(&api, vec![other_resource]).0, 200);
+    assert_eq!(write(&api, vec![gauge(G, "a", &at(-55))]).0, 200);
+}
+
+#[test]
+fn cumulative_needs_start_before_end_and_a_stable_start() {
+    let api = api_with_descriptors();
+    let t = at(-60);
+    rejected(
+        write(&api, vec![cumulative(C, &t, &t)]),
+        "start time must be before",
+    );
+    let mut no_start = cumulative(C, &at(-60), &at(-50));
+    no_start["points"][0]["interval"]
+        .as_object_mut()
+        .unwrap()
+        .remove("startTime");
+    rejected(write(&api, vec![no_start]), "start time is required");
+    let start = at(-100);
+    assert_eq!(write(&api, vec![cumulative(C, &start, &at(-60))]).0, 200);
+    assert_eq!(write(&api, vec![cumulative(C, &start, &at(-50))]).0, 200);
+    rejected(
+        write(&api, vec![cumulative(C, &at(-90), &at(-40))]),
+        "changed without a reset",
+    );
+    // A reset: the new start is not before the previous end.
+    assert_eq!(write(&api, vec![cumulative(C, &at(-45), &at(-30))]).0, 200);
+}
+
+#[test]
+fn gauge_start_equals_end_or_is_absent() {
+    let api = api_with_descriptors();
+    let mut s = gauge(G, "a", &at(-30));
+    s["points"][0]["interval"]["startTime"] = json!(at(-40));
+    rejected(write(&api, vec![s]), "GAUGE: the start time");
+    let end = at(-20);
+    let mut s = gauge(G, "a", &end);
+    s["points"][0]["interval"]["startTime"] = json!(end);
+    assert_eq!(write(&api, vec![s]).0, 200);
+}
+
+#[test]
+fn custom_metrics_need_a_descriptor_no_delta_and_matching_kinds() {
+    let api = CloudMonitoring::start();
+    rejected(
+        write(&api, vec![gauge(G, "a", &at(0))]),
+        "no metric descriptor",
+    );
+    rejected(
+        post(
+            &api,
+            MD,
+            &descriptor("custom.googleapis.com/d", "DELTA", "INT64"),
+        ),
+        "DELTA metric kind is not supported",
+    );
+    rejected(
+        post(&api, MD, &json!({"type": G, "valueType": "INT64"})),
+        "metricKind is required",
+    );
+    assert_eq!(post(&api, MD, &descriptor(G, "GAUGE", "INT64")).0, 200);
+    let mut delta = gauge(G, "a", &at(0));
+    delta["metricKind"] = json!("DELTA");
+    rejected(
+        write(&api, vec![delta]),
+        "DELTA metric kind is not supported",
+    );
+    let mut double = gauge(G, "a", &at(0));
+    double["valueType"] = json!("DOUBLE");
+    rejected(write(&api, vec![double]), "does not match the descriptor");
+    assert_eq!(write(&api, vec![gauge(G, "a", &at(0))]).0, 200);
+}
+
+#[test]
+fn label_keys_counts_and_values_are_limited() {
+    let api = api_with_descriptors();
+    let mut s = gauge(G, "a", &at(0));
+    s["metric"]["labels"] = json!({"1bad": "x"});
+    rejected(write(&api, vec![s]), "must match [a-zA-Z][a-zA-Z0-9_]*");
+    let mut s = gauge(G, "a", &at(0));
+    let labels: serde_json::Map<String, Value> =
+        (0..31).map(|i| (format!("k{i}"), json!("v"))).collect();
+    s["metric"]["labels"] = Value::Object(labels);
+    rejected(write(&api, vec![s]), "at most 30 labels");
+    let mut s = gauge(G, "a", &at(0));
+    s["metric"]["labels"]["job"] = json!("x".repeat(1025));
+    rejected(write(&api, vec![s]), "at most 1024 characters");
+    let mut d = descriptor("custom.googleapis.com/l", "GAUGE", "INT64");
+    d["labels"][0]["key"] = json!("with-dash");
+    rejected(post(&api, MD, &d), "must match");
+}
+
+#[test]
+fn distribution_count_is_the_sum_of_bucket_counts() {
+    let api = CloudMonitoring::start();
+    let h = "workload.googleapis.com/test/latency";
+    assert_eq!(
+        post(&api, MD, &descriptor(h, "CUMULATIVE", "DISTRIBUTION")).0,
+        200
+    );
+    let series = |count: &str, end: &str| {
+        json!({"metric": {"type": h}, "resource": {"type": "global"},
+               "metricKind": "CUMULATIVE", "valueType": "DISTRIBUTION",
+               "points": [{"interval": {"startTime": at(-100), "endTime": end},
+                 "value": {"distributionValue": {
+                    "count": count, "mean": 2.0, "sumOfSquaredDeviation": 1.0,
+                    "bucketOptions": {"explicitBuckets": {"bounds": [1.0, 5.0]}},
+                    "bucketCounts": ["0", "2", "1"]}}}]})
+    };
+    rejected(
+        write(&api, vec![series("4", &at(-30))]),
+        "differs from the sum of its bucketCounts",
+    );
+    assert_eq!(write(&api, vec![series("3", &at(-30))]).0, 200);
+    let mut bad = series("3", &at(-20));
+    bad["points"][0]["value"]["distributionValue"]["bucketCounts"] = json!([0, 2, 1]);
+    rejected(write(&api, vec![bad]), "int64 as a string");
+}
