@@ -235,6 +235,21 @@ fn read_request(stream: &mut TcpStream) -> Option<Parsed> {
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     let mut body = raw[end + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        loop {
+            if let Some(decoded) = dechunk(&body) {
+                return Some((method, path, headers, decoded));
+            }
+            let n = stream.read(&mut buf).ok()?;
+            if n == 0 {
+                return None;
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
+    }
     while body.len() < len {
         let n = stream.read(&mut buf).ok()?;
         if n == 0 {
@@ -244,6 +259,23 @@ fn read_request(stream: &mut TcpStream) -> Option<Parsed> {
     }
     body.truncate(len);
     Some((method, path, headers, body))
+}
+
+/// The decoded body once the last chunk has arrived, `None` while more is needed.
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&rest[..line_end]).ok()?;
+        let size = size.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        if size == 0 {
+            return Some(out);
+        }
+        let data = line_end + 2;
+        out.extend_from_slice(rest.get(data..data + size)?);
+        rest = rest.get(data + size + 2..)?;
+    }
 }
 
 fn error(code: u16, status: &str, message: impl Into<String>) -> Value {

@@ -1,6 +1,8 @@
 //! Proves the fake Cloud Monitoring API itself: each rule family fires on a request that
 //! breaks it and stays quiet on one that does not.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
@@ -331,4 +333,27 @@ fn distribution_count_is_the_sum_of_bucket_counts() {
     let mut bad = series("3", &at(-20));
     bad["points"][0]["value"]["distributionValue"]["bucketCounts"] = json!([0, 2, 1]);
     rejected(write(&api, vec![bad]), "int64 as a string");
+}
+
+#[test]
+fn chunked_bodies_are_read_and_bad_json_is_a_400() {
+    let api = api_with_descriptors();
+    let body = json!({"timeSeries": [gauge(G, "a", &at(0))]}).to_string();
+    let (a, b) = body.split_at(body.len() / 2);
+    let mut s = TcpStream::connect(api.addr()).unwrap();
+    write!(
+        s,
+        "POST {TS} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+         {:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+        a.len(),
+        b.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert_eq!(api.written().len(), 1);
+    let r = http_request(api.addr(), "POST", TS, &[], b"{\"timeSeries\": [");
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("invalid JSON payload"), "{}", r.text());
 }
