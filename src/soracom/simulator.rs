@@ -68,7 +68,7 @@ impl SimulatedSoracom {
 impl SessionApi for SimulatedSoracom {
     fn subscribers(&self) -> Result<Vec<Subscriber>, ApiError> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.fail_every > 0 && call % self.fail_every == 0 {
+        if self.fail_every > 0 && call.is_multiple_of(self.fail_every) {
             return Err(ApiError {
                 call,
                 status: 503,
@@ -82,7 +82,7 @@ impl SessionApi for SimulatedSoracom {
                 imsi: imsi.into(),
                 name: name.into(),
                 // Online about two thirds of the time, independently per SIM and call.
-                online: mix(self.seed, call, i) % 3 != 0,
+                online: !mix(self.seed, call, i).is_multiple_of(3),
             })
             .collect())
     }

@@ -352,7 +352,7 @@ fn a_panicking_source_or_handler_does_not_end_the_writer() {
     let calls = Arc::new(AtomicU64::new(0));
     let c = Arc::clone(&calls);
     let source = move || -> Result<String, String> {
-        if c.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+        if c.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
             panic!("source panic (expected by the test)");
         }
         Ok("a 1\n".into())
