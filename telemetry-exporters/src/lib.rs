@@ -35,6 +35,8 @@ pub mod otlp;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod prometheus;
+#[cfg(any(feature = "otlp", feature = "pushgateway"))]
+mod push_http;
 #[cfg(feature = "pushgateway")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pushgateway")))]
 pub mod pushgateway;

@@ -14,10 +14,8 @@
 //! `crate::retry`) knows nothing of HTTP: the gRPC transport runs its calls through the
 //! same loop, so both protocols back off and give up alike.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
-use flate2::write::GzEncoder;
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
@@ -25,6 +23,7 @@ use prost::Message;
 use telemetry_core::Error;
 
 use super::{Compression, Protocol};
+use crate::push_http;
 pub(super) use crate::retry::Attempt;
 use crate::retry::{self, GaveUp};
 
@@ -81,10 +80,7 @@ impl Transport {
         match self.compression {
             Compression::None => Ok(raw),
             Compression::Gzip => {
-                let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
-                gz.write_all(&raw)
-                    .and_then(|()| gz.finish())
-                    .map_err(|e| export_error(format!("gzip: {e}")))
+                push_http::gzip(&raw).map_err(|e| export_error(format!("gzip: {e}")))
             }
         }
     }
@@ -124,18 +120,8 @@ impl Transport {
             }
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let payload = response
-            .body_mut()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_vec()
-            .unwrap_or_default();
+        let retry_after = push_http::retry_after(&response);
+        let payload = push_http::body(&mut response);
         match status {
             200..=299 => {
                 self.log_partial_success(&payload);

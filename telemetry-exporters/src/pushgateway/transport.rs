@@ -8,12 +8,10 @@
 //! | any other status (400 invalid or inconsistent metrics, 401/403, 405 …) | fail at once with the gateway's message |
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
-use flate2::write::GzEncoder;
-
 use super::PushgatewayError;
+use crate::push_http;
 use crate::retry::{with_retries, Attempt, GaveUp};
 
 /// At most this much of an error response's body goes into the error.
@@ -156,18 +154,8 @@ impl Transport {
         if (200..300).contains(&status) {
             return Attempt::Done;
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let payload = response
-            .body_mut()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_vec()
-            .unwrap_or_default();
+        let retry_after = push_http::retry_after(&response);
+        let payload = push_http::body(&mut response);
         let message = String::from_utf8_lossy(&payload[..payload.len().min(ERROR_BODY_LIMIT)])
             .trim()
             .to_owned();
@@ -241,10 +229,7 @@ fn tls_message(e: &ureq::Error) -> String {
 }
 
 fn gzip(raw: &[u8]) -> Result<Vec<u8>, PushgatewayError> {
-    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(raw)
-        .and_then(|()| gz.finish())
-        .map_err(|e| PushgatewayError::Compression {
-            message: e.to_string(),
-        })
+    push_http::gzip(raw).map_err(|e| PushgatewayError::Compression {
+        message: e.to_string(),
+    })
 }
