@@ -314,6 +314,10 @@ pub struct HistogramPoint {
     pub min: Option<f64>,
     /// Largest observation, if any.
     pub max: Option<f64>,
+    /// Sum of squared deviations from the mean of the finite observations (`Σ(x − mean)²`,
+    /// Welford's `M2`; the variance is `M2 / count`); 0 when there are none. Cloud
+    /// Monitoring distributions carry it; Prometheus and OTLP have no field for it.
+    pub sum_of_squared_deviation: f64,
 }
 
 /// True if the data holds no point (such metrics are left out of a collection).

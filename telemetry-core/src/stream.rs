@@ -77,6 +77,7 @@ impl StreamSpec {
                     bounds: h.bounds.to_vec(),
                     bucket_counts: h.counts,
                     sum: h.sum,
+                    sum_of_squared_deviation: h.sum_of_squared_deviation,
                 }),
             }
         }

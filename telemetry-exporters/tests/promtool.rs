@@ -41,6 +41,7 @@ fn histogram_point(
         sum,
         min: None,
         max: None,
+        sum_of_squared_deviation: 0.0,
     }
 }
 

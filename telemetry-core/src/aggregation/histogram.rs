@@ -5,10 +5,20 @@ use std::sync::Arc;
 
 use super::cell::{add_f64, update_f64};
 
-/// Bucket counts, sum, min and max of one series, each updated with one atomic operation.
+/// Bucket counts, sum, min, max and the spread of one series, each updated with one atomic
+/// operation.
 ///
 /// The count is not stored: it is the sum of the bucket counts at snapshot time, so the
 /// exported count always equals the buckets' total even while other threads record.
+///
+/// The spread (the sum of squared deviations from the mean, `M2`, which Cloud Monitoring
+/// distributions carry) cannot use Welford's update here: it changes the count, the mean and
+/// `M2` together, which needs a lock. Instead the cell keeps sums of the values *shifted* by
+/// the first finite value seen (`shift`): `Σ(x − shift)` and `Σ(x − shift)²`, from which
+/// `M2 = Σ(x − shift)² − (Σ(x − shift))² / n`. With the shift inside the data's range this is
+/// the numerically stable "shifted data" algorithm (Chan, Golub and LeVeque), accurate like
+/// Welford's where the naive `Σx² − (Σx)²/n` cancels catastrophically, and each sum is one
+/// atomic addition. Non-finite observations are left out of the spread.
 #[derive(Debug)]
 pub(crate) struct HistogramCell {
     pub(crate) bounds: Arc<[f64]>,
@@ -16,7 +26,16 @@ pub(crate) struct HistogramCell {
     sum: AtomicU64,
     min: AtomicU64,
     max: AtomicU64,
+    /// The first finite observation, or `UNSET` (NaN bits) before it.
+    shift: AtomicU64,
+    shifted_sum: AtomicU64,
+    shifted_squares: AtomicU64,
+    /// Finite observations counted in the shifted sums.
+    finite: AtomicU64,
 }
+
+/// `shift` before the first finite observation: NaN bits, never a finite value's.
+const UNSET: u64 = 0x7ff8_0000_0000_0000;
 
 /// A consistent-enough copy of a histogram cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +45,11 @@ pub(crate) struct HistogramSnapshot {
     pub(crate) sum: f64,
     pub(crate) min: f64,
     pub(crate) max: f64,
+    /// Sum of squared deviations from the mean of the finite observations (`M2`).
+    pub(crate) sum_of_squared_deviation: f64,
+    /// How many finite observations `M2` covers, and their mean.
+    finite: u64,
+    finite_mean: f64,
 }
 
 impl HistogramCell {
@@ -36,6 +60,27 @@ impl HistogramCell {
             sum: AtomicU64::new(0f64.to_bits()),
             min: AtomicU64::new(f64::INFINITY.to_bits()),
             max: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
+            shift: AtomicU64::new(UNSET),
+            shifted_sum: AtomicU64::new(0f64.to_bits()),
+            shifted_squares: AtomicU64::new(0f64.to_bits()),
+            finite: AtomicU64::new(0),
+        }
+    }
+
+    /// The shift of the spread's sums: the first finite value recorded (the first writer wins;
+    /// the others use its value).
+    #[inline]
+    fn shift(&self, v: f64) -> f64 {
+        let bits = self.shift.load(Relaxed);
+        if bits != UNSET {
+            return f64::from_bits(bits);
+        }
+        match self
+            .shift
+            .compare_exchange(UNSET, v.to_bits(), Relaxed, Relaxed)
+        {
+            Ok(_) => v,
+            Err(winner) => f64::from_bits(winner),
         }
     }
 
@@ -57,15 +102,40 @@ impl HistogramCell {
             update_f64(&self.min, |m| v < m, v);
             update_f64(&self.max, |m| v > m, v);
         }
+        if v.is_finite() {
+            let d = v - self.shift(v);
+            add_f64(&self.shifted_sum, d);
+            add_f64(&self.shifted_squares, d * d);
+            self.finite.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// The finite observations' count, mean and `M2`, from the shifted sums. `M2` is never
+    /// negative (a snapshot taken while another thread records may see one sum updated and
+    /// not yet the other).
+    fn spread(&self) -> (u64, f64, f64) {
+        let n = self.finite.load(Relaxed);
+        if n == 0 {
+            return (0, 0.0, 0.0);
+        }
+        let shift = f64::from_bits(self.shift.load(Relaxed));
+        let s1 = f64::from_bits(self.shifted_sum.load(Relaxed));
+        let s2 = f64::from_bits(self.shifted_squares.load(Relaxed));
+        let n_f = n as f64;
+        (n, shift + s1 / n_f, (s2 - s1 * s1 / n_f).max(0.0))
     }
 
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
+        let (finite, finite_mean, sum_of_squared_deviation) = self.spread();
         HistogramSnapshot {
             bounds: self.bounds.clone(),
             counts: self.counts.iter().map(|c| c.load(Relaxed)).collect(),
             sum: f64::from_bits(self.sum.load(Relaxed)),
             min: f64::from_bits(self.min.load(Relaxed)),
             max: f64::from_bits(self.max.load(Relaxed)),
+            sum_of_squared_deviation,
+            finite,
+            finite_mean,
         }
     }
 
@@ -83,6 +153,18 @@ impl HistogramCell {
         add_f64(&self.sum, other.sum);
         update_f64(&self.min, |m| other.min < m, other.min);
         update_f64(&self.max, |m| other.max > m, other.max);
+        if other.finite > 0 {
+            // The other cell's finite values in this cell's shifted frame:
+            // Σ(x − k) = n(mean − k) and Σ(x − k)² = M2 + n(mean − k)².
+            let n = other.finite as f64;
+            let d = other.finite_mean - self.shift(other.finite_mean);
+            add_f64(&self.shifted_sum, n * d);
+            add_f64(
+                &self.shifted_squares,
+                other.sum_of_squared_deviation + n * d * d,
+            );
+            self.finite.fetch_add(other.finite, Relaxed);
+        }
         true
     }
 }
@@ -108,5 +190,64 @@ mod tests {
         assert_eq!(s.count(), 6);
         assert!(s.sum.is_nan());
         assert_eq!((s.min, s.max), (0.5, 3.5));
+        // The spread leaves NaN out: values 0.5, 1, 1.5, 3, 3.5 (mean 1.9).
+        assert!((s.sum_of_squared_deviation - 6.7).abs() < 1e-12);
+    }
+
+    /// Exact `M2` of `values` by two passes in 128-bit-free arithmetic: the values below are
+    /// integers offset by a large constant, so the reference is computed on the integers.
+    fn reference_m2(offsets: &[i64]) -> f64 {
+        let n = offsets.len() as f64;
+        let mean = offsets.iter().sum::<i64>() as f64 / n;
+        offsets.iter().map(|o| (*o as f64 - mean).powi(2)).sum()
+    }
+
+    #[test]
+    fn spread_is_accurate_where_the_naive_formula_cancels() {
+        // Values around 1e9 with a spread of a few units: Σx² − (Σx)²/n loses every digit.
+        let offsets: Vec<i64> = (0..10_000).map(|i| (i * 7919) % 13 - 6).collect();
+        let cell = HistogramCell::new(Arc::from([1e9]));
+        for o in &offsets {
+            cell.observe(1e9 + *o as f64);
+        }
+        let exact = reference_m2(&offsets);
+        let got = cell.snapshot().sum_of_squared_deviation;
+        assert!(
+            ((got - exact) / exact).abs() < 1e-9,
+            "M2 {got} vs exact {exact}"
+        );
+        let naive = {
+            let xs: Vec<f64> = offsets.iter().map(|o| 1e9 + *o as f64).collect();
+            let s: f64 = xs.iter().sum();
+            let s2: f64 = xs.iter().map(|x| x * x).sum();
+            s2 - s * s / xs.len() as f64
+        };
+        assert!(
+            ((naive - exact) / exact).abs() > 1e-3,
+            "the control must fail"
+        );
+    }
+
+    #[test]
+    fn absorbing_merges_the_spread() {
+        let (a, b, whole) = (
+            HistogramCell::new(Arc::from([])),
+            HistogramCell::new(Arc::from([])),
+            HistogramCell::new(Arc::from([])),
+        );
+        for (i, v) in [3.0, 9.0, -4.5, 100.25, 7.0, 7.0, 0.125].iter().enumerate() {
+            if i % 2 == 0 { &a } else { &b }.observe(*v);
+            whole.observe(*v);
+        }
+        assert!(a.absorb(&b.snapshot()));
+        let (merged, expected) = (a.snapshot(), whole.snapshot());
+        assert_eq!(merged.count(), expected.count());
+        assert!((merged.sum_of_squared_deviation - expected.sum_of_squared_deviation).abs() < 1e-9);
+        assert_eq!(
+            HistogramCell::new(Arc::from([]))
+                .snapshot()
+                .sum_of_squared_deviation,
+            0.0
+        );
     }
 }

@@ -43,6 +43,7 @@ enum Previous {
         bucket_counts: Vec<u64>,
         count: u64,
         sum: f64,
+        sum_of_squared_deviation: f64,
     },
 }
 
@@ -129,6 +130,28 @@ fn difference(current: Number, previous: Number) -> Option<Number> {
     }
 }
 
+/// The `M2` of the observations between two cumulative `(count, sum, M2)` states: Chan's
+/// merge `M2 = M2a + M2b + δ²·na·nb/n` solved for `M2b`; 0 when it cannot be known.
+fn delta_m2(before: (u64, f64, f64), now: (u64, f64, f64)) -> f64 {
+    let (n_a, sum_a, m2_a) = before;
+    let (n, sum, m2) = now;
+    let n_b = n - n_a;
+    if n_a == 0 {
+        return m2;
+    }
+    if n_b == 0 {
+        return 0.0;
+    }
+    let (n_a, n_b, n) = (n_a as f64, n_b as f64, n as f64);
+    let delta = (sum - sum_a) / n_b - sum_a / n_a;
+    let m2_b = m2 - m2_a - delta * delta * n_a * n_b / n;
+    if m2_b.is_finite() {
+        m2_b.max(0.0)
+    } else {
+        0.0
+    }
+}
+
 /// Turns a cumulative histogram point into a delta one; returns what to remember.
 fn histogram_delta(point: &mut HistogramPoint, previous: Option<Previous>) -> Previous {
     let remember = Previous::Histogram {
@@ -137,6 +160,7 @@ fn histogram_delta(point: &mut HistogramPoint, previous: Option<Previous>) -> Pr
         bucket_counts: point.bucket_counts.clone(),
         count: point.count,
         sum: point.sum,
+        sum_of_squared_deviation: point.sum_of_squared_deviation,
     };
     if let Some(Previous::Histogram {
         start,
@@ -144,6 +168,7 @@ fn histogram_delta(point: &mut HistogramPoint, previous: Option<Previous>) -> Pr
         bucket_counts,
         count,
         sum,
+        sum_of_squared_deviation,
     }) = previous
     {
         let comparable = start == point.start_time
@@ -153,6 +178,10 @@ fn histogram_delta(point: &mut HistogramPoint, previous: Option<Previous>) -> Pr
             for (bucket, before) in point.bucket_counts.iter_mut().zip(&bucket_counts) {
                 *bucket = bucket.saturating_sub(*before);
             }
+            point.sum_of_squared_deviation = delta_m2(
+                (count, sum, sum_of_squared_deviation),
+                (point.count, point.sum, point.sum_of_squared_deviation),
+            );
             point.count -= count;
             point.sum -= sum;
             point.start_time = time;
@@ -162,4 +191,27 @@ fn histogram_delta(point: &mut HistogramPoint, previous: Option<Previous>) -> Pr
         }
     }
     remember
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delta_m2;
+
+    fn stats(xs: &[f64]) -> (u64, f64, f64) {
+        let n = xs.len() as f64;
+        let sum: f64 = xs.iter().sum();
+        let m2 = xs.iter().map(|x| (x - sum / n).powi(2)).sum();
+        (xs.len() as u64, sum, m2)
+    }
+
+    #[test]
+    fn delta_spread_is_the_spread_of_the_new_observations() {
+        let (first, later) = ([1.0, 2.0, 4.0], [10.0, 11.0, 15.0, 3.5]);
+        let all: Vec<f64> = first.iter().chain(&later).copied().collect();
+        let expected = stats(&later).2;
+        let got = delta_m2(stats(&first), stats(&all));
+        assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+        assert_eq!(delta_m2(stats(&first), stats(&first)), 0.0);
+        assert_eq!(delta_m2((0, 0.0, 0.0), stats(&later)), stats(&later).2);
+    }
 }

@@ -33,6 +33,7 @@ pub(crate) fn hist(
         sum,
         min: None,
         max: None,
+        sum_of_squared_deviation: 0.0,
     }
 }
 

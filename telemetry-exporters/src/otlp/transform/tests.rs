@@ -200,6 +200,7 @@ fn hist() -> HistogramData {
             sum: 1.25,
             min: Some(0.05),
             max: Some(0.7),
+            sum_of_squared_deviation: 0.245,
         }],
         temporality: Temporality::Cumulative,
     }
