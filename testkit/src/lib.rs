@@ -8,6 +8,8 @@
 //! `./scripts/test` installs every tool this crate looks for.
 
 mod cloud_monitoring;
+mod fake_server;
+mod google_auth;
 mod http;
 mod node_exporter;
 mod otlp;
@@ -17,7 +19,8 @@ mod pushgateway;
 mod python;
 mod tool;
 
-pub use cloud_monitoring::{rfc3339, CloudMonitoring, CloudMonitoringRequest};
+pub use cloud_monitoring::{rfc3339, CloudMonitoring, CloudMonitoringRequest, MONITORED_RESOURCES};
+pub use google_auth::{GoogleAuth, IssuedToken, TokenGrant, MONITORING_WRITE_SCOPES};
 pub use http::{http, http_request, try_http_request, Response};
 pub use node_exporter::NodeExporter;
 pub use otlp::{FailFirst, OtlpPoint, OtlpReceiver};

@@ -57,7 +57,7 @@ fn gauge(ty: &str, job: &str, end: &str) -> Value {
 
 fn cumulative(ty: &str, start: &str, end: &str) -> Value {
     json!({"metric": {"type": ty},
-           "resource": {"type": "global"},
+           "resource": {"type": "global", "labels": {"project_id": "p1"}},
            "metricKind": "CUMULATIVE", "valueType": "DOUBLE",
            "points": [{"interval": {"startTime": start, "endTime": end},
                        "value": {"doubleValue": 1.5}}]})
@@ -317,7 +317,7 @@ fn distribution_count_is_the_sum_of_bucket_counts() {
         200
     );
     let series = |count: &str, end: &str| {
-        json!({"metric": {"type": h}, "resource": {"type": "global"},
+        json!({"metric": {"type": h}, "resource": {"type": "global", "labels": {"project_id": "p1"}},
                "metricKind": "CUMULATIVE", "valueType": "DISTRIBUTION",
                "points": [{"interval": {"startTime": at(-100), "endTime": end},
                  "value": {"distributionValue": {
