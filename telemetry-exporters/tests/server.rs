@@ -30,8 +30,8 @@ const BODY: &str = "# HELP scrapes_seen_total A counter\n\
                     # TYPE scrapes_seen_total counter\n\
                     scrapes_seen_total{k=\"v\"} 5\n";
 
-/// True once nothing accepts connections on `addr` any more (the listener closes on a
-/// background thread of tiny_http, just after `shutdown` returns).
+/// True once nothing accepts connections on `addr` any more (the event loop closes the
+/// listener before `shutdown` returns; polling keeps the tests independent of that).
 fn closed_within(addr: SocketAddr, limit: Duration) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {

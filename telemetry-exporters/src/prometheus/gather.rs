@@ -8,14 +8,14 @@
 
 use std::fmt;
 use std::io;
-use std::net::{TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
 use telemetry_core::{Error, ResourceMetrics};
 
 use super::family::Source;
 use super::format::Format;
-use super::server::ScrapeServer;
+use super::server::{ScrapeServer, ServeError, ServeOptions};
 use super::text::{TextOptions, Warning};
 
 /// Something a scrape collects from: a [`PrometheusExporter`](super::PrometheusExporter)
@@ -207,7 +207,17 @@ impl Gatherers {
 
     /// Serves every source on `addr` (see [`serve`]).
     pub fn serve(&self, addr: impl ToSocketAddrs) -> io::Result<ScrapeServer> {
-        serve_negotiating(addr, self.clone(), !self.text_only)
+        Ok(self.serve_with(addr, ServeOptions::default())?)
+    }
+
+    /// Serves every source on `addr` with the limits, credentials and TLS of `options`
+    /// (see [`serve_with`]).
+    pub fn serve_with(
+        &self,
+        addr: impl ToSocketAddrs,
+        options: ServeOptions,
+    ) -> Result<ScrapeServer, ServeError> {
+        serve_negotiating(addr, self.clone(), !self.text_only, options)
     }
 }
 
@@ -233,8 +243,12 @@ impl Gather for Gatherers {
 ///   otherwise; the response's `Content-Type` says which.
 /// - The body is gzip-compressed when `Accept-Encoding` allows it (`Content-Encoding:
 ///   gzip`); `Vary: Accept, Accept-Encoding` is always sent.
-/// - 404 for any other path, 405 for any other method on `/metrics`, 500 with a one-line
-///   message when collection fails or panics. Scrapes are answered one at a time.
+/// - 404 for any other path, 405 (with `Allow: GET, HEAD`) for any other method on
+///   `/metrics`, 500 with a one-line message when collection fails or panics.
+/// - HTTP/1.1 keep-alive and pipelining; every answer has a `Content-Length`.
+/// - The default [`ServeOptions`]: at most 256 connections, 2 threads rendering, 16 KiB
+///   of request head (else 431), 8 KiB of request body (else 413), 10 s to receive a
+///   request, no credentials, no TLS; [`serve_with`] takes others.
 /// - What the encoder leaves out ([`Warning`]s: duplicates, conflicts) is logged with the
 ///   `log` crate at `warn` level when it changes from one scrape to the next.
 ///
@@ -249,14 +263,56 @@ impl Gather for Gatherers {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn serve(addr: impl ToSocketAddrs, source: impl Gather + 'static) -> io::Result<ScrapeServer> {
-    serve_negotiating(addr, source, true)
+    Ok(serve_with(addr, source, ServeOptions::default())?)
 }
 
-/// [`serve`], answering text 0.0.4 to every request unless `openmetrics`.
+/// [`serve`] with the limits, timeouts, credentials and TLS of `options`.
+///
+/// ```
+/// use std::time::Duration;
+/// use telemetry_exporters::prometheus::{serve_with, Gatherers, ServeOptions};
+/// use telemetry_testkit::http_request;
+///
+/// let options = ServeOptions::new()
+///     .with_basic_auth("prometheus", "s3cret")
+///     .with_request_timeout(Duration::from_secs(3));
+/// let server = serve_with("127.0.0.1:0", Gatherers::new(), options)?;
+///
+/// // "prometheus:s3cret" in base64
+/// let ok = [("Authorization", "Basic cHJvbWV0aGV1czpzM2NyZXQ=")];
+/// assert_eq!(http_request(server.local_addr(), "GET", "/metrics", &ok, b"").status, 200);
+/// let anonymous = http_request(server.local_addr(), "GET", "/metrics", &[], b"");
+/// assert_eq!(anonymous.status, 401);
+/// assert!(anonymous.header("www-authenticate").unwrap().starts_with("Basic "));
+/// # Ok::<(), telemetry_exporters::prometheus::ServeError>(())
+/// ```
+pub fn serve_with(
+    addr: impl ToSocketAddrs,
+    source: impl Gather + 'static,
+    options: ServeOptions,
+) -> Result<ScrapeServer, ServeError> {
+    serve_negotiating(addr, source, true, options)
+}
+
+/// [`serve_with`], answering text 0.0.4 to every request unless `openmetrics`.
 pub(crate) fn serve_negotiating(
     addr: impl ToSocketAddrs,
     source: impl Gather + 'static,
     openmetrics: bool,
-) -> io::Result<ScrapeServer> {
-    ScrapeServer::start(TcpListener::bind(addr)?, Arc::new(source), openmetrics)
+    options: ServeOptions,
+) -> Result<ScrapeServer, ServeError> {
+    ScrapeServer::start(bind(addr)?, Arc::new(source), openmetrics, options)
+}
+
+/// Binds the first address that works, like [`TcpListener::bind`], keeping the addresses
+/// for the error.
+fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, ServeError> {
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map_err(|source| ServeError::Bind {
+            addrs: Vec::new(),
+            source,
+        })?
+        .collect();
+    TcpListener::bind(&addrs[..]).map_err(|source| ServeError::Bind { addrs, source })
 }

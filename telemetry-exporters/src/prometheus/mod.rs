@@ -4,6 +4,7 @@
 //! | item | what it is |
 //! |---|---|
 //! | [`PrometheusExporter`] | a [`MetricReader`]: give a clone to a provider, then [`render`](PrometheusExporter::render) (0.0.4), [`render_openmetrics`](PrometheusExporter::render_openmetrics) or [`serve`](PrometheusExporter::serve) `GET /metrics` from a background thread |
+//! | [`ServeOptions`], [`serve_with`] | the endpoint's limits (connections, sizes, timeouts), basic or bearer authentication, and TLS (`TlsConfig`, feature `prometheus-tls`) |
 //! | [`Gatherers`], [`Gather`], [`serve`] | several providers (one per job…) and other registries behind one endpoint, duplicates written once and reported |
 //! | [`Format`] | the two formats, their content types, and the `Accept` negotiation the endpoint does |
 //! | [`encode_text`], [`encode_openmetrics`] | any [`ResourceMetrics`] as exposition text, for custom servers or files; [`TextOptions`] holds the naming choices, [`names`] the sanitising rules |
@@ -103,9 +104,12 @@ pub mod textfile;
 mod write;
 
 pub use format::Format;
-pub use gather::{serve, Gather, Gatherers, Gathering};
+pub use gather::{serve, serve_with, Gather, Gatherers, Gathering};
 pub use openmetrics::encode as encode_openmetrics;
-pub use server::ScrapeServer;
+#[cfg(feature = "prometheus-tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus-tls")))]
+pub use server::TlsConfig;
+pub use server::{ScrapeServer, ServeError, ServeOptions};
 pub use text::{encode as encode_text, TextOptions, Warning};
 pub use textfile::{write_textfile, Exposition, Step, TextfileError, TextfileWriter};
 
@@ -248,7 +252,30 @@ impl PrometheusExporter {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn serve(&self, addr: impl ToSocketAddrs) -> io::Result<ScrapeServer> {
-        gather::serve_negotiating(addr, self.clone(), !self.text_only)
+        Ok(self.serve_with(addr, ServeOptions::default())?)
+    }
+
+    /// [`serve`](Self::serve) with the limits, timeouts, credentials and TLS of `options`
+    /// (see [`ServeOptions`] for the defaults).
+    ///
+    /// ```
+    /// use telemetry_exporters::prometheus::{PrometheusExporter, ServeOptions};
+    /// use telemetry_testkit::http_request;
+    ///
+    /// let options = ServeOptions::new().with_bearer_token("t0ken").with_max_connections(16);
+    /// let server = PrometheusExporter::new().serve_with("127.0.0.1:0", options)?;
+    /// let wrong = [("Authorization", "Bearer guess")];
+    /// let answer = http_request(server.local_addr(), "GET", "/metrics", &wrong, b"");
+    /// assert_eq!(answer.status, 401);
+    /// assert_eq!(answer.header("www-authenticate"), Some("Bearer realm=\"metrics\""));
+    /// # Ok::<(), telemetry_exporters::prometheus::ServeError>(())
+    /// ```
+    pub fn serve_with(
+        &self,
+        addr: impl ToSocketAddrs,
+        options: ServeOptions,
+    ) -> Result<ScrapeServer, ServeError> {
+        gather::serve_negotiating(addr, self.clone(), !self.text_only, options)
     }
 
     fn collect(&self) -> Result<ResourceMetrics, Error> {

@@ -1,33 +1,63 @@
-//! The scrape endpoint: one background thread answering `GET /metrics`.
+//! The scrape endpoint: `GET /metrics` from a small, bounded set of threads.
 //!
-//! Blocking on purpose: a scrape every few seconds needs no async runtime, and a plain
-//! thread is something any application can host. `tiny_http` parses HTTP/1.x (keep-alive,
-//! `HEAD` without a body); this file only routes, negotiates (with the functions of
-//! `format.rs`), renders and compresses.
+//! Blocking on purpose (no async runtime), yet a slow client must not pin a thread. So:
+//! - one event-loop thread owns the listener and every connection, all non-blocking
+//!   (`mio`: epoll, kqueue or IOCP). It reads and parses request heads (`httparse`, with
+//!   the limits of [`ServeOptions`]), answers what needs no collection (401, 404, 405,
+//!   4xx for bad requests), sends every answer and enforces the timeouts;
+//! - `workers` threads collect, render (negotiating with `format.rs`) and compress the
+//!   complete `GET`/`HEAD /metrics` requests the loop hands them, one job per connection at
+//!   most, and give the bytes back through a channel and a `mio::Waker`.
+//!
+//! A connection that sends half a request line costs a socket and a buffer until its
+//! request timeout, never a thread; the numbers of threads (`1 + workers`) and descriptors
+//! (`max_connections + 3`) are fixed at start. With TLS (feature `prometheus-tls`), rustls
+//! runs inside the event loop, on the same non-blocking sockets.
 
+mod auth;
+mod conn;
+mod http;
+mod options;
+#[cfg(feature = "prometheus-tls")]
+mod tls;
+mod worker;
+
+use std::collections::HashMap;
 use std::fmt;
-use std::io::{self, Write as _};
+use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
-use tiny_http::{Header, Method, Request, Response, Server};
+use mio::{Events, Interest, Poll, Token, Waker};
 
-use super::format::{accepts_gzip, Format};
-use super::gather::{self, Gather};
-use super::text::Warning;
+pub use options::{ServeError, ServeOptions};
+#[cfg(feature = "prometheus-tls")]
+pub use tls::TlsConfig;
 
-const PATH: &str = "/metrics";
+use super::gather::Gather;
+use conn::{Conn, Fill, Phase, Transport};
+use http::{Method, Parsed};
+use worker::{Done, Job, Shared};
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+const FIRST_CONNECTION: usize = 2;
+
+/// How long a half-closed connection may keep sending before it is closed, and how much
+/// of it is read.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+const DRAIN_BYTES: usize = 1024 * 1024;
 
 /// A running scrape endpoint; stopped by [`shutdown`](Self::shutdown) or on drop, so keep
 /// it in a variable (`let _server = …`, not `let _ = …`) for as long as it should serve.
 ///
 /// Started by [`serve`](super::serve), [`PrometheusExporter::serve`](super::PrometheusExporter::serve)
-/// or [`Gatherers::serve`](super::Gatherers::serve).
+/// or [`Gatherers::serve`](super::Gatherers::serve), or their `serve_with` forms that take
+/// [`ServeOptions`].
 ///
 /// ```
 /// use std::io::{Read, Write};
@@ -47,16 +77,17 @@ const PATH: &str = "/metrics";
 #[must_use = "the endpoint stops when the ScrapeServer is dropped"]
 pub struct ScrapeServer {
     addr: SocketAddr,
-    server: Arc<Server>,
     stopping: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    waker: Arc<Waker>,
+    /// The event loop first, then the workers.
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl fmt::Debug for ScrapeServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScrapeServer")
             .field("addr", &self.addr)
-            .field("running", &self.thread.is_some())
+            .field("running", &!self.threads.is_empty())
             .finish()
     }
 }
@@ -66,23 +97,66 @@ impl ScrapeServer {
         listener: TcpListener,
         source: Arc<dyn Gather>,
         openmetrics: bool,
-    ) -> io::Result<Self> {
-        let addr = listener.local_addr()?;
-        let server = Arc::new(Server::from_listener(listener, None).map_err(io::Error::other)?);
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
+        options.validate()?;
+        let start_error = |what| move |source| ServeError::Start { what, source };
+        let addr = listener.local_addr().map_err(start_error("listener"))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(start_error("listener"))?;
+        let mut listener = mio::net::TcpListener::from_std(listener);
+        let poll = Poll::new().map_err(start_error("poller"))?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)
+            .map_err(start_error("poller"))?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(start_error("waker"))?);
         let stopping = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new()
-            .name("prometheus-scrape".into())
-            .spawn({
-                let server = Arc::clone(&server);
-                let stopping = Arc::clone(&stopping);
-                move || serve(&server, &stopping, &*source, openmetrics)
-            })?;
-        Ok(ScrapeServer {
+
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let shared = Arc::new(Shared {
+            source,
+            openmetrics,
+            logged: Mutex::new(Vec::new()),
+        });
+        let mut server = ScrapeServer {
             addr,
-            server,
+            stopping: Arc::clone(&stopping),
+            waker: Arc::clone(&waker),
+            threads: Vec::with_capacity(1 + options.workers),
+        };
+        let event_loop = EventLoop {
+            poll,
+            listener,
+            conns: HashMap::new(),
+            next_token: FIRST_CONNECTION,
+            backlogged: false,
+            jobs: job_tx,
+            done: done_rx,
             stopping,
-            thread: Some(thread),
-        })
+            options,
+        };
+        let workers = event_loop.options.workers;
+        // On an error below, dropping `server` stops what was started.
+        server.threads.push(
+            std::thread::Builder::new()
+                .name("prometheus-scrape".into())
+                .spawn(move || event_loop.run())
+                .map_err(start_error("event loop thread"))?,
+        );
+        for i in 0..workers {
+            let (jobs, done) = (Arc::clone(&job_rx), done_tx.clone());
+            let (waker, shared) = (Arc::clone(&waker), Arc::clone(&shared));
+            server.threads.push(
+                std::thread::Builder::new()
+                    .name(format!("prometheus-render-{i}"))
+                    .spawn(move || worker::run(&jobs, &done, &waker, &shared))
+                    .map_err(start_error("worker thread"))?,
+            );
+        }
+        Ok(server)
     }
 
     /// The address the endpoint listens on (the actual port when bound to port 0).
@@ -91,17 +165,23 @@ impl ScrapeServer {
         self.addr
     }
 
-    /// Stops answering, closes the listening socket and waits for the thread to finish.
+    /// Stops answering, closes the listening socket and every connection, and waits for
+    /// the threads to finish (a scrape being rendered is finished first).
     pub fn shutdown(mut self) {
         self.stop();
     }
 
     fn stop(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            self.stopping.store(true, Ordering::SeqCst);
-            self.server.unblock();
-            // The thread only renders and responds; a panic there has already been reported
-            // on stderr and leaves nothing to clean up.
+        if self.threads.is_empty() {
+            return;
+        }
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Err(e) = self.waker.wake() {
+            log::warn!("prometheus scrape endpoint: cannot wake the event loop to stop it: {e}");
+        }
+        for thread in self.threads.drain(..) {
+            // A panic there has already been reported on stderr and leaves nothing to clean
+            // up; the event loop's end drops the job channel, which ends the workers.
             let _ = thread.join();
         }
     }
@@ -113,104 +193,379 @@ impl Drop for ScrapeServer {
     }
 }
 
-fn serve(server: &Server, stopping: &AtomicBool, source: &dyn Gather, openmetrics: bool) {
-    let mut logged: Vec<Warning> = Vec::new();
-    loop {
-        match server.recv() {
-            Ok(request) => respond(request, source, openmetrics, &mut logged),
-            // Unblocked by `stop`, or the accept loop failed: either way, wait for `stop`.
-            Err(_) if stopping.load(Ordering::SeqCst) => return,
-            Err(_) => {}
-        }
-    }
+/// The thread that owns the sockets.
+struct EventLoop {
+    poll: Poll,
+    listener: mio::net::TcpListener,
+    conns: HashMap<usize, Conn>,
+    /// Tokens are never reused, so a late answer cannot reach a newer connection.
+    next_token: usize,
+    /// Connections wait in the listen backlog because `max_connections` are open.
+    backlogged: bool,
+    jobs: Sender<Job>,
+    done: Receiver<Done>,
+    stopping: Arc<AtomicBool>,
+    options: ServeOptions,
 }
 
-fn respond(request: Request, source: &dyn Gather, openmetrics: bool, logged: &mut Vec<Warning>) {
-    let path = request.url().split(['?', '#']).next().unwrap_or_default();
-    let response = if path != PATH {
-        text_response(404, format!("not found; metrics are at {PATH}\n"))
-    } else if !matches!(request.method(), Method::Get | Method::Head) {
-        text_response(405, "only GET and HEAD are allowed\n".to_owned())
-            .with_header(header("Allow", "GET, HEAD"))
-    } else {
-        let format = if openmetrics {
-            Format::from_accept(header_value(&request, "Accept"))
-        } else {
-            Format::Text
+/// What to do with a connection after driving it.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Keep,
+    Close,
+}
+
+impl EventLoop {
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        let mut next_sweep = Instant::now();
+        while !self.stopping.load(Ordering::SeqCst) {
+            let timeout = next_sweep.saturating_duration_since(Instant::now());
+            let timeout = (!self.conns.is_empty() || self.backlogged).then_some(timeout);
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    log::error!("prometheus scrape endpoint: poll failed, stopping: {e}");
+                    return;
+                }
+            }
+            for event in &events {
+                match event.token() {
+                    LISTENER => self.accept(),
+                    WAKER => {}
+                    Token(token) => self.drive(token),
+                }
+            }
+            while let Ok(done) = self.done.try_recv() {
+                self.deliver(done);
+            }
+            let now = Instant::now();
+            if now >= next_sweep || self.backlogged {
+                next_sweep = self.sweep(now);
+            }
+            if self.backlogged {
+                self.make_room();
+                self.accept();
+            }
+        }
+        log::debug!(
+            "prometheus scrape endpoint stopping with {} connections",
+            self.conns.len()
+        );
+    }
+
+    /// Accepts until the backlog is empty or `max_connections` are open.
+    fn accept(&mut self) {
+        loop {
+            if self.conns.len() >= self.options.max_connections {
+                self.backlogged = true;
+                return;
+            }
+            match self.listener.accept() {
+                Ok((socket, _)) => self.add(socket),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.backlogged = false;
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // E.g. out of descriptors: the connection stays in the backlog, retried at
+                // the next turn of the loop (within 100 ms, see `sweep`).
+                Err(e) => {
+                    log::warn!("prometheus scrape endpoint: accept failed: {e}");
+                    self.backlogged = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, mut socket: mio::net::TcpStream) {
+        // Answers are written whole; do not wait for an ACK to send their tail.
+        let _ = socket.set_nodelay(true);
+        let token = self.next_token;
+        self.next_token += 1;
+        if let Err(e) = self.poll.registry().register(
+            &mut socket,
+            Token(token),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            log::warn!("prometheus scrape endpoint: cannot register a connection: {e}");
+            return;
+        }
+        let transport = match self.transport(socket) {
+            Some(transport) => transport,
+            None => return,
         };
-        // A panic in a user callback must not take the endpoint down with it.
-        match panic::catch_unwind(AssertUnwindSafe(|| gather::render(source, format))) {
-            Ok(Ok((body, warnings))) => {
-                log_changes(warnings, logged);
-                let gzip = accepts_gzip(header_value(&request, "Accept-Encoding"));
-                metrics_response(body, format, gzip)
-            }
-            Ok(Err(e)) => {
-                log::warn!("prometheus scrape failed: {e}");
-                text_response(500, format!("collection failed: {e}\n"))
-            }
-            Err(_) => text_response(500, "collection panicked\n".to_owned()),
-        }
-    };
-    // Send the length rather than chunks, whatever the size: simpler for every client.
-    let response = response.with_chunked_threshold(usize::MAX);
-    // The client may have gone away; there is nobody to tell.
-    let _ = request.respond(response);
-}
+        let conn = Conn {
+            transport,
+            input: Vec::new(),
+            phase: Phase::Head { started: true },
+            deadline: Instant::now() + self.options.request_timeout,
+            answered: 0,
+        };
+        self.conns.insert(token, conn);
+        // Edge-triggered: what arrived before the registration must be read now.
+        self.drive(token);
+    }
 
-/// The 200 response: the body in `format`, gzip-compressed when the client takes it.
-fn metrics_response(body: String, format: Format, gzip: bool) -> Response<io::Cursor<Vec<u8>>> {
-    let vary = header("Vary", "Accept, Accept-Encoding");
-    let content_type = header("Content-Type", format.content_type());
-    if gzip {
-        if let Ok(compressed) = compress(body.as_bytes()) {
-            return Response::from_data(compressed)
-                .with_header(content_type)
-                .with_header(header("Content-Encoding", "gzip"))
-                .with_header(vary);
+    #[cfg(feature = "prometheus-tls")]
+    fn transport(&self, socket: mio::net::TcpStream) -> Option<Transport> {
+        let Some(tls) = &self.options.tls else {
+            return Some(Transport::plain(socket));
+        };
+        match rustls::ServerConnection::new(Arc::clone(&tls.config)) {
+            Ok(session) => Some(Transport::tls(socket, session)),
+            Err(e) => {
+                log::warn!("prometheus scrape endpoint: cannot start a TLS session: {e}");
+                None
+            }
         }
     }
-    Response::from_string(body)
-        .with_header(content_type)
-        .with_header(vary)
-}
 
-/// gzip at the fastest level: a scrape body is repetitive text (label sets, `_bucket`
-/// lines) that compresses well even so, and a scrape should cost little CPU.
-fn compress(body: &[u8]) -> io::Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
-    encoder.write_all(body)?;
-    encoder.finish()
-}
-
-/// Logs the warnings of a scrape that differ from the previous scrape's, so that a
-/// duplicate is reported when it appears, not at every scrape.
-fn log_changes(warnings: Vec<Warning>, logged: &mut Vec<Warning>) {
-    if warnings == *logged {
-        return;
+    #[cfg(not(feature = "prometheus-tls"))]
+    #[allow(clippy::unnecessary_wraps)] // the same signature as with TLS
+    fn transport(&self, socket: mio::net::TcpStream) -> Option<Transport> {
+        Some(Transport::plain(socket))
     }
-    for warning in warnings.iter().filter(|w| !logged.contains(w)) {
-        log::warn!("prometheus scrape: {warning}");
+
+    /// Moves connection `token` as far as its socket allows, closing it when done.
+    fn drive(&mut self, token: usize) {
+        let Some(mut conn) = self.conns.remove(&token) else {
+            return;
+        };
+        match self.advance(token, &mut conn) {
+            Ok(Next::Keep) => {
+                self.conns.insert(token, conn);
+            }
+            Ok(Next::Close) => self.close(conn),
+            Err(e) => {
+                log::debug!("prometheus scrape endpoint: connection dropped: {e}");
+                self.close(conn);
+            }
+        }
     }
-    *logged = warnings;
-}
 
-/// The value of the first request header called `name` (case-insensitive).
-fn header_value<'r>(request: &'r Request, name: &'static str) -> Option<&'r str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
-}
+    fn close(&mut self, mut conn: Conn) {
+        let _ = self.poll.registry().deregister(conn.transport.socket());
+        // Dropping the socket closes it.
+    }
 
-fn text_response(status: u16, body: String) -> Response<io::Cursor<Vec<u8>>> {
-    Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
-}
+    fn advance(&self, token: usize, conn: &mut Conn) -> io::Result<Next> {
+        let options = &self.options;
+        loop {
+            match &mut conn.phase {
+                Phase::Head { started } => {
+                    let fill = conn
+                        .transport
+                        .fill(&mut conn.input, options.max_head_bytes + 1)?;
+                    let auth = &options.auth;
+                    match http::parse(&conn.input, options.max_headers, |h| auth.allows(h)) {
+                        Parsed::Partial if conn.input.len() > options.max_head_bytes => {
+                            self.reject(conn, 431);
+                        }
+                        Parsed::Partial => {
+                            if fill == Fill::Eof {
+                                return Ok(Next::Close);
+                            }
+                            if !*started && !conn.input.is_empty() {
+                                *started = true;
+                                conn.deadline = Instant::now() + options.request_timeout;
+                            }
+                            break;
+                        }
+                        Parsed::Reject(status) => self.reject(conn, status),
+                        Parsed::Complete(head, len) => {
+                            conn.input.drain(..len);
+                            if head.content_length > options.max_body_bytes {
+                                self.reject(conn, 413);
+                            } else if head.content_length > 0 {
+                                conn.phase = Phase::Body {
+                                    remaining: head.content_length,
+                                    head,
+                                };
+                            } else {
+                                self.answer(token, conn, &head);
+                            }
+                        }
+                    }
+                }
+                Phase::Body { remaining, .. } => {
+                    let used = conn.input.len().min(*remaining);
+                    conn.input.drain(..used);
+                    *remaining -= used;
+                    if *remaining == 0 {
+                        let Phase::Body { head, .. } =
+                            std::mem::replace(&mut conn.phase, Phase::Busy)
+                        else {
+                            unreachable!("matched above")
+                        };
+                        self.answer(token, conn, &head);
+                        continue;
+                    }
+                    let limit = (*remaining).min(64 * 1024);
+                    match conn.transport.fill(&mut conn.input, limit)? {
+                        Fill::Eof => return Ok(Next::Close),
+                        Fill::Drained if conn.input.is_empty() => break,
+                        Fill::Drained | Fill::Full => {}
+                    }
+                }
+                Phase::Busy => break,
+                Phase::Write { close } => {
+                    let close = *close;
+                    if !conn.transport.flush()? {
+                        break;
+                    }
+                    conn.answered += 1;
+                    if close {
+                        conn.transport.shutdown_write();
+                        conn.phase = Phase::Drain { discarded: 0 };
+                        conn.deadline = Instant::now() + DRAIN_TIME;
+                    } else {
+                        conn.phase = Phase::Head { started: false };
+                        conn.deadline = Instant::now() + options.idle_timeout;
+                    }
+                }
+                Phase::Drain { discarded } => {
+                    *discarded += conn.input.len();
+                    conn.input.clear();
+                    let fill = conn.transport.fill(&mut conn.input, 64 * 1024)?;
+                    if fill == Fill::Eof || *discarded + conn.input.len() > DRAIN_BYTES {
+                        return Ok(Next::Close);
+                    }
+                    if fill == Fill::Drained {
+                        *discarded += conn.input.len();
+                        conn.input.clear();
+                        break;
+                    }
+                }
+            }
+        }
+        // The TLS handshake writes while the loop waits for a request.
+        conn.transport.flush()?;
+        Ok(Next::Keep)
+    }
 
-fn header(name: &str, value: &str) -> Header {
-    // Both are ASCII constants of this file; `from_bytes` only fails on non-ASCII input.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+    /// Answers a request that cannot be served, and closes after it.
+    fn reject(&self, conn: &mut Conn, status: u16) {
+        let message = match status {
+            400 => "bad request\n",
+            411 => "a request body needs Content-Length\n",
+            413 => "request body too large\n",
+            431 => "request line or headers too large\n",
+            _ => "rejected\n",
+        };
+        log::debug!("prometheus scrape endpoint: request rejected with {status}");
+        self.send(conn, http::text(status, &[], message, false, true), true);
+    }
+
+    /// Answers a complete request: right here when no collection is needed, else by a
+    /// worker.
+    fn answer(&self, token: usize, conn: &mut Conn, head: &http::Head) {
+        let head_only = head.method == Method::Head;
+        let close = !head.keep_alive || self.backlogged;
+        if !head.authorized {
+            let challenges: Vec<_> = self
+                .options
+                .auth
+                .challenges()
+                .map(|c| ("WWW-Authenticate", c))
+                .collect();
+            let response = http::text(401, &challenges, "unauthorized\n", head_only, close);
+            return self.send(conn, response, close);
+        }
+        if !head.is_metrics_path {
+            let message = format!("not found; metrics are at {}\n", http::PATH);
+            return self.send(
+                conn,
+                http::text(404, &[], &message, head_only, close),
+                close,
+            );
+        }
+        if head.method == Method::Other {
+            let allow = [("Allow", "GET, HEAD")];
+            let response = http::text(405, &allow, "only GET and HEAD are allowed\n", false, close);
+            return self.send(conn, response, close);
+        }
+        let job = Job {
+            token,
+            accept: head.accept.clone(),
+            accept_encoding: head.accept_encoding.clone(),
+            head_only,
+            close,
+        };
+        conn.phase = Phase::Busy;
+        if self.jobs.send(job).is_err() {
+            // Every worker is gone (they only end when the loop does).
+            let response = http::text(500, &[], "no worker\n", head_only, true);
+            self.send(conn, response, true);
+        }
+    }
+
+    /// Queues `response` and moves to writing it.
+    fn send(&self, conn: &mut Conn, response: Vec<u8>, close: bool) {
+        conn.transport.send(response);
+        if close {
+            conn.transport.close_notify();
+        }
+        conn.phase = Phase::Write { close };
+        conn.deadline = Instant::now() + self.options.write_timeout;
+    }
+
+    /// A worker's answer: send it, unless the connection is gone.
+    fn deliver(&mut self, done: Done) {
+        let Some(mut conn) = self.conns.remove(&done.token) else {
+            return;
+        };
+        if matches!(conn.phase, Phase::Busy) {
+            self.send(&mut conn, done.response, done.close);
+        }
+        self.conns.insert(done.token, conn);
+        self.drive(done.token);
+    }
+
+    /// Closes the connections whose phase timed out (a rendering one waits for its
+    /// worker); returns when to sweep next.
+    fn sweep(&mut self, now: Instant) -> Instant {
+        let expired: Vec<usize> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| !matches!(c.phase, Phase::Busy) && c.deadline <= now)
+            .map(|(&token, _)| token)
+            .collect();
+        for token in expired {
+            if let Some(conn) = self.conns.remove(&token) {
+                log::debug!(
+                    "prometheus scrape endpoint: closing a connection that timed out in {:?}",
+                    conn.phase
+                );
+                self.close(conn);
+            }
+        }
+        let earliest = self.conns.values().map(|c| c.deadline).min();
+        // At least every 100 ms while connections wait in the backlog (or `accept` failed),
+        // and at most every second otherwise (deadlines are not more precise than that).
+        let cap = if self.backlogged {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_secs(1)
+        };
+        earliest.map_or(now + cap, |t| {
+            t.min(now + cap).max(now + Duration::from_millis(10))
+        })
+    }
+
+    /// With clients waiting in the backlog, closes the keep-alive connections that wait
+    /// for a next request: they have been served, the waiting ones have not.
+    fn make_room(&mut self) {
+        let idle: Vec<usize> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.phase, Phase::Head { started: false }) && c.answered > 0)
+            .map(|(&token, _)| token)
+            .collect();
+        for token in idle {
+            if let Some(conn) = self.conns.remove(&token) {
+                self.close(conn);
+            }
+        }
+    }
 }
