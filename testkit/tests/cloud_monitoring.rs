@@ -1,12 +1,12 @@
-//! Proves the fake Cloud Monitoring API itself: each rule family fires on a request that
-//! breaks it and stays quiet on one that does not.
+//! Proves the fake Cloud Monitoring API itself (a loopback fake, not Google): each rule family
+//! fires on a request that breaks it and stays quiet on one that does not.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
-use telemetry_testkit::{http_request, rfc3339, CloudMonitoring};
+use telemetry_testkit::{http_request, rfc3339, CloudMonitoring, MONITORED_RESOURCES};
 
 const TS: &str = "/v3/projects/p1/timeSeries";
 const MD: &str = "/v3/projects/p1/metricDescriptors";
@@ -356,4 +356,385 @@ fn chunked_bodies_are_read_and_bad_json_is_a_400() {
     let r = http_request(api.addr(), "POST", TS, &[], b"{\"timeSeries\": [");
     assert_eq!(r.status, 400);
     assert!(r.text().contains("invalid JSON payload"), "{}", r.text());
+}
+
+#[test]
+fn value_sets_exactly_the_field_of_the_value_type() {
+    let api = api_with_descriptors();
+    let with_value = |job: &str, value: Value| {
+        let mut s = gauge(G, job, &at(0));
+        s["points"][0]["value"] = value;
+        s
+    };
+    rejected(
+        write(&api, vec![with_value("a", json!({"doubleValue": 7.0}))]),
+        "sets doubleValue but the valueType is INT64",
+    );
+    rejected(
+        write(
+            &api,
+            vec![with_value(
+                "b",
+                json!({"int64Value": "7", "doubleValue": 7.0}),
+            )],
+        ),
+        "exactly one of its fields",
+    );
+    rejected(
+        write(&api, vec![with_value("c", json!({}))]),
+        "exactly one of its fields",
+    );
+    // Without valueType in the series, the descriptor's applies.
+    let mut s = with_value("d", json!({"boolValue": true}));
+    s.as_object_mut().unwrap().remove("valueType");
+    rejected(write(&api, vec![s]), "the valueType is INT64");
+    let mut s = gauge(G, "e", &at(0));
+    s.as_object_mut().unwrap().remove("valueType");
+    s.as_object_mut().unwrap().remove("metricKind");
+    assert_eq!(write(&api, vec![s]).0, 200);
+    // Each value type with its field.
+    let b = "custom.googleapis.com/test/up";
+    assert_eq!(post(&api, MD, &descriptor(b, "GAUGE", "BOOL")).0, 200);
+    let mut s = gauge(b, "a", &at(0));
+    s["valueType"] = json!("BOOL");
+    s["points"][0]["value"] = json!({"boolValue": false});
+    assert_eq!(write(&api, vec![s.clone()]).0, 200);
+    s["metric"]["labels"]["job"] = json!("b");
+    s["points"][0]["value"] = json!({"int64Value": "0"});
+    rejected(
+        write(&api, vec![s]),
+        "sets int64Value but the valueType is BOOL",
+    );
+    let mut c = cumulative(C, &at(-60), &at(0));
+    c["points"][0]["value"] = json!({"int64Value": "1"});
+    rejected(write(&api, vec![c]), "the valueType is DOUBLE");
+    assert_eq!(write(&api, vec![cumulative(C, &at(-60), &at(0))]).0, 200);
+    // A built-in type without valueType: any one field.
+    let mut s = gauge("agent.googleapis.com/x", "a", &at(0));
+    s.as_object_mut().unwrap().remove("valueType");
+    s["points"][0]["value"] = json!({"doubleValue": 0.5});
+    assert_eq!(write(&api, vec![s]).0, 200);
+}
+
+#[test]
+fn metric_labels_must_be_declared_by_the_descriptor() {
+    let api = api_with_descriptors();
+    let mut s = gauge(G, "a", &at(0));
+    s["metric"]["labels"]["host"] = json!("h1");
+    rejected(write(&api, vec![s]), "unrecognized metric label \"host\"");
+    // Declared labels may be left out.
+    let mut s = gauge(G, "a", &at(0));
+    s["metric"].as_object_mut().unwrap().remove("labels");
+    assert_eq!(write(&api, vec![s]).0, 200);
+    // Built-in types are not checked against a descriptor here.
+    let mut s = gauge("agent.googleapis.com/x", "a", &at(0));
+    s["metric"]["labels"]["host"] = json!("h1");
+    assert_eq!(write(&api, vec![s]).0, 200);
+    // No CUMULATIVE BOOL for user-defined metrics.
+    rejected(
+        post(
+            &api,
+            MD,
+            &descriptor("custom.googleapis.com/b", "CUMULATIVE", "BOOL"),
+        ),
+        "not a supported metric kind and value type",
+    );
+}
+
+const H: &str = "custom.googleapis.com/test/histogram";
+
+/// A GAUGE distribution point of series `job` (one series per case, so the 5 s rule stays out).
+fn histogram(job: &str, dist: Value) -> Value {
+    json!({"metric": {"type": H, "labels": {"job": job}},
+           "resource": {"type": "global", "labels": {"project_id": "p1"}},
+           "metricKind": "GAUGE", "valueType": "DISTRIBUTION",
+           "points": [{"interval": {"endTime": at(0)}, "value": {"distributionValue": dist}}]})
+}
+
+fn explicit(bounds: Value, counts: Value, count: &str) -> Value {
+    json!({"count": count, "mean": 1.0, "sumOfSquaredDeviation": 2.0,
+           "bucketOptions": {"explicitBuckets": {"bounds": bounds}},
+           "bucketCounts": counts})
+}
+
+#[test]
+fn distribution_buckets_follow_the_bucket_options() {
+    let api = CloudMonitoring::start();
+    assert_eq!(
+        post(&api, MD, &descriptor(H, "GAUGE", "DISTRIBUTION")).0,
+        200
+    );
+    let bad = |job: &str, dist: Value, needle: &str| {
+        rejected(write(&api, vec![histogram(job, dist)]), needle);
+    };
+    let good = |job: &str, dist: Value| {
+        let (status, body) = write(&api, vec![histogram(job, dist)]);
+        assert_eq!(status, 200, "{job}: {body}");
+    };
+    // 2 bounds: 3 buckets, (-inf, 1), [1, 5), [5, +inf).
+    good(
+        "three",
+        explicit(json!([1.0, 5.0]), json!(["1", "2", "3"]), "6"),
+    );
+    good("fewer", explicit(json!([1.0, 5.0]), json!(["1", "2"]), "3"));
+    bad(
+        "four",
+        explicit(json!([1.0, 5.0]), json!(["1", "2", "3", "0"]), "6"),
+        "bucketCounts has 4 values but the bucket options define 3 buckets",
+    );
+    let mut d = explicit(json!([1.0]), json!(["1"]), "1");
+    d.as_object_mut().unwrap().remove("bucketOptions");
+    bad("none", d, "bucketOptions is required");
+    let mut d = explicit(json!([1.0]), json!(["1"]), "1");
+    d["bucketOptions"]["linearBuckets"] =
+        json!({"numFiniteBuckets": 1, "width": 1.0, "offset": 0.0});
+    bad("two", d, "exactly one of explicitBuckets");
+    bad(
+        "empty",
+        explicit(json!([]), json!([]), "0"),
+        "at least one element",
+    );
+    bad(
+        "equal",
+        explicit(json!([1.0, 1.0]), json!(["1"]), "1"),
+        "strictly increasing (bounds[1] = 1.0)",
+    );
+    bad(
+        "down",
+        explicit(json!([2.0, 1.0]), json!(["1"]), "1"),
+        "strictly increasing",
+    );
+    bad(
+        "nan",
+        explicit(json!([1.0, "NaN"]), json!(["1"]), "1"),
+        "finite and strictly increasing",
+    );
+    let bounds = |n: usize| json!((0..n).map(|i| i as f64).collect::<Vec<_>>());
+    good("b199", explicit(bounds(199), json!(["1"]), "1"));
+    bad(
+        "b200",
+        explicit(bounds(200), json!(["1"]), "1"),
+        "201 buckets, at most 200 buckets",
+    );
+    bad(
+        "negative",
+        explicit(json!([1.0]), json!(["2", "-1"]), "1"),
+        "bucketCounts[1] must be a non-negative",
+    );
+    // Linear and exponential: numFiniteBuckets + 2 buckets.
+    let linear = |n: i64, width: f64, counts: Value| {
+        json!({"count": "4", "mean": 1.0, "sumOfSquaredDeviation": 1.0, "bucketCounts": counts,
+               "bucketOptions": {"linearBuckets": {"numFiniteBuckets": n, "width": width, "offset": 0.0}}})
+    };
+    good("lin", linear(2, 1.0, json!(["1", "1", "1", "1"])));
+    bad(
+        "lin5",
+        linear(2, 1.0, json!(["1", "1", "1", "1", "0"])),
+        "define 4 buckets",
+    );
+    bad("lin0", linear(0, 1.0, json!(["4"])), "greater than 0");
+    bad("linw", linear(2, 0.0, json!(["4"])), "greater than 0");
+    bad(
+        "lin199",
+        linear(199, 1.0, json!(["4"])),
+        "at most 200 buckets",
+    );
+    let exponential = |growth: f64, scale: f64| {
+        json!({"count": "4", "mean": 1.0, "sumOfSquaredDeviation": 1.0, "bucketCounts": ["4"],
+               "bucketOptions": {"exponentialBuckets": {"numFiniteBuckets": 3, "growthFactor": growth, "scale": scale}}})
+    };
+    good("exp", exponential(2.0, 1.0));
+    bad("exp1", exponential(1.0, 1.0), "growthFactor greater than 1");
+    bad(
+        "exps",
+        exponential(2.0, 0.0),
+        "scale must be greater than 0",
+    );
+    assert_eq!(api.written().len(), 5);
+}
+
+#[test]
+fn distribution_statistics_are_consistent() {
+    let api = CloudMonitoring::start();
+    assert_eq!(
+        post(&api, MD, &descriptor(H, "GAUGE", "DISTRIBUTION")).0,
+        200
+    );
+    let bad = |job: &str, dist: Value, needle: &str| {
+        rejected(write(&api, vec![histogram(job, dist)]), needle);
+    };
+    let good = |job: &str, dist: Value| {
+        let (status, body) = write(&api, vec![histogram(job, dist)]);
+        assert_eq!(status, 200, "{job}: {body}");
+    };
+    let options = json!({"explicitBuckets": {"bounds": [1.0]}});
+    // An empty distribution: count 0, statistics zero or absent, no bucket counts needed.
+    good(
+        "empty",
+        json!({"count": "0", "mean": 0.0, "sumOfSquaredDeviation": 0.0, "bucketOptions": options}),
+    );
+    good("absent", json!({"bucketOptions": options}));
+    bad(
+        "mean0",
+        json!({"count": "0", "mean": 1.0, "bucketOptions": options}),
+        "mean must be zero when count is zero",
+    );
+    bad(
+        "ssd0",
+        json!({"sumOfSquaredDeviation": 0.5, "bucketOptions": options}),
+        "sumOfSquaredDeviation must be zero when count is zero",
+    );
+    bad(
+        "range0",
+        json!({"count": "0", "range": {"min": 0.0, "max": 0.0}, "bucketOptions": options}),
+        "range must not be present when count is zero",
+    );
+    let mut d = explicit(json!([1.0]), json!(["1", "1"]), "2");
+    d["sumOfSquaredDeviation"] = json!(-0.5);
+    bad("ssdneg", d, "must not be negative");
+    let mut d = explicit(json!([1.0]), json!(["1", "1"]), "2");
+    d["mean"] = json!("NaN");
+    bad("meannan", d, "mean must be finite");
+    let mut d = explicit(json!([1.0]), json!(["1", "1"]), "2");
+    d["mean"] = json!("Infinity");
+    bad("meaninf", d, "mean must be finite");
+    bad(
+        "count",
+        explicit(json!([1.0]), json!(["1", "1"]), "3"),
+        "differs from the sum of its bucketCounts",
+    );
+    let mut d = explicit(json!([1.0]), json!([]), "2");
+    d.as_object_mut().unwrap().remove("bucketCounts");
+    bad(
+        "nocounts",
+        d,
+        "count 2 differs from the sum of its bucketCounts (0)",
+    );
+    let mut d = explicit(json!([1.0]), json!(["1", "1"]), "2");
+    d["exemplars"] =
+        json!([{"value": 2.0, "timestamp": at(0)}, {"value": 0.5, "timestamp": at(0)}]);
+    bad("exemplars", d, "increasing order of value");
+    let mut d = explicit(json!([1.0]), json!(["1", "1"]), "2");
+    d["exemplars"] =
+        json!([{"value": 0.5, "timestamp": at(0)}, {"value": 2.0, "timestamp": at(0)}]);
+    d["range"] = json!({"min": 0.5, "max": 2.0});
+    good("full", d.clone());
+    // Accepted distributions are readable back as sent.
+    let last = api.written().last().cloned().unwrap();
+    assert_eq!(last["points"][0]["value"]["distributionValue"], d);
+}
+
+#[test]
+fn monitored_resources_are_known_types_with_exactly_their_labels() {
+    let api = api_with_descriptors();
+    let on = |job: &str, resource: Value| {
+        let mut s = gauge(G, job, &at(0));
+        s["resource"] = resource;
+        write(&api, vec![s])
+    };
+    for (i, (ty, labels)) in MONITORED_RESOURCES.iter().enumerate() {
+        let full: serde_json::Map<String, Value> =
+            labels.iter().map(|l| (l.to_string(), json!("v"))).collect();
+        let (status, body) = on(&format!("ok{i}"), json!({"type": ty, "labels": full}));
+        assert_eq!(status, 200, "{ty}: {body}");
+        for missing in labels.iter() {
+            let mut partial = full.clone();
+            partial.remove(*missing);
+            rejected(
+                on(&format!("m{i}"), json!({"type": ty, "labels": partial})),
+                &format!("the label \"{missing}\" is required"),
+            );
+        }
+        let mut extra = full.clone();
+        extra.insert("region".into(), json!("r"));
+        rejected(
+            on(&format!("x{i}"), json!({"type": ty, "labels": extra})),
+            "unrecognized label \"region\"",
+        );
+    }
+    let names: Vec<&str> = MONITORED_RESOURCES.iter().map(|(t, _)| *t).collect();
+    for ty in [
+        "global",
+        "generic_node",
+        "generic_task",
+        "gce_instance",
+        "k8s_container",
+    ] {
+        assert!(names.contains(&ty), "{ty}");
+    }
+    rejected(
+        on("g", json!({"type": "global"})),
+        "the label \"project_id\" is required",
+    );
+    rejected(
+        on("e", json!({"type": "global", "labels": {"project_id": ""}})),
+        "the label \"project_id\" is required",
+    );
+    rejected(
+        on(
+            "u",
+            json!({"type": "made_up", "labels": {"project_id": "p1"}}),
+        ),
+        "not a monitored resource type this fake knows",
+    );
+    let task = json!({"type": "generic_task", "labels": {"project_id": "p1", "location": "global",
+        "namespace": "ns", "job": "batch"}});
+    rejected(on("t", task), "the label \"task_id\" is required");
+}
+
+#[test]
+fn fail_next_answers_writes_with_google_errors() {
+    let api = api_with_descriptors();
+    for (status, name) in [
+        (429, "RESOURCE_EXHAUSTED"),
+        (500, "INTERNAL"),
+        (503, "UNAVAILABLE"),
+    ] {
+        api.fail_next(status, 2);
+        for _ in 0..2 {
+            let (got, body) = write(&api, vec![gauge(G, name, &at(0))]);
+            assert_eq!(got, status, "{body}");
+            assert_eq!(body["error"]["code"], status);
+            assert_eq!(body["error"]["status"], name);
+        }
+    }
+    api.fail_next(503, 1);
+    let (got, _) = post(
+        &api,
+        MD,
+        &descriptor("custom.googleapis.com/f", "GAUGE", "INT64"),
+    );
+    assert_eq!(got, 503);
+    assert!(api.descriptors().len() == 2 && api.written().is_empty());
+    // Other routes are not counted as writes to fail.
+    api.fail_next(500, 1);
+    assert_eq!(http_request(api.addr(), "GET", TS, &[], b"").status, 404);
+    assert_eq!(write(&api, vec![gauge(G, "a", &at(0))]).0, 500);
+    // Then the fake is healthy again, and every request was recorded.
+    assert_eq!(write(&api, vec![gauge(G, "a", &at(0))]).0, 200);
+    let statuses: Vec<u16> = api.requests().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [200, 200, 429, 429, 500, 500, 503, 503, 503, 404, 500, 200]
+    );
+    api.fail_next(429, 0);
+    assert_eq!(write(&api, vec![gauge(G, "b", &at(0))]).0, 200);
+}
+
+#[test]
+fn accepted_series_keeps_the_latest_point_of_each_series() {
+    let api = api_with_descriptors();
+    assert_eq!(
+        write(&api, vec![gauge(G, "a", &at(-60)), gauge(G, "b", &at(-60))]).0,
+        200
+    );
+    let mut later = gauge(G, "a", &at(-50));
+    later["points"][0]["value"]["int64Value"] = json!("8");
+    assert_eq!(write(&api, vec![later]).0, 200);
+    let series = api.accepted_series();
+    assert_eq!(series.len(), 2);
+    assert_eq!(series[0]["metric"]["labels"]["job"], "a");
+    assert_eq!(series[0]["points"][0]["value"]["int64Value"], "8");
+    assert_eq!(series[1]["metric"]["labels"]["job"], "b");
+    assert_eq!(api.written().len(), 3);
 }
