@@ -27,7 +27,8 @@
 //!   `Metadata-Flavor: Google`.
 //! - Tokens are valid for [`GoogleAuth::set_token_lifetime`] (1 h by default) until
 //!   [`GoogleAuth::revoke_all`]; [`crate::CloudMonitoring::start_with_auth`] accepts only
-//!   those.
+//!   those. [`GoogleAuth::fail_next`] makes token requests fail with a status of the test's
+//!   choosing.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -101,6 +102,8 @@ struct AuthState {
     issued: Vec<IssuedToken>,
     rejections: Vec<String>,
     lifetime: Duration,
+    /// Token requests still to be failed, with which status.
+    faults: Option<(u16, usize)>,
 }
 
 /// Why a request's credentials were refused (see [`Tokens::check`]).
@@ -187,6 +190,7 @@ impl GoogleAuth {
             issued: Vec::new(),
             rejections: Vec::new(),
             lifetime: Duration::from_secs(3600),
+            faults: None,
         })));
         // The token URI names the port, which exists only once the server is bound: the
         // handler reads the key through a slot filled right after.
@@ -326,6 +330,13 @@ impl GoogleAuth {
         }
     }
 
+    /// Answers the next `n` token requests (`POST /token` and the metadata server's token,
+    /// whatever they carry) with `status` and `{"error":"temporarily_unavailable",…}`,
+    /// issuing nothing; for retry tests.
+    pub fn fail_next(&self, status: u16, n: usize) {
+        self.tokens.lock().faults = (n > 0).then_some((status, n));
+    }
+
     /// Why each refused token or metadata request was refused, in order.
     pub fn rejections(&self) -> Vec<String> {
         self.tokens.lock().rejections.clone()
@@ -341,6 +352,9 @@ fn handle(request: &Request, key: &Key, tokens: &Tokens) -> Reply {
     if path == "/token" {
         if request.method != "POST" {
             return Reply::text(405, "POST only");
+        }
+        if let Some(failure) = fault(tokens) {
+            return failure;
         }
         return match verify_token_request(request, key) {
             Ok(claims) => issue(tokens, TokenGrant::Jwt { claims }),
@@ -385,7 +399,9 @@ fn metadata(request: &Request, rest: &str, key: &Key, tokens: &Tokens) -> Reply 
         return Reply::text(405, "GET only");
     }
     match rest.trim_end_matches('/') {
-        "instance/service-accounts/default/token" => issue(tokens, TokenGrant::Metadata),
+        "instance/service-accounts/default/token" => {
+            fault(tokens).unwrap_or_else(|| issue(tokens, TokenGrant::Metadata))
+        }
         "instance/service-accounts/default/email" => Reply::text(200, key.client_email.clone()),
         "project/project-id" => Reply::text(200, PROJECT_ID),
         "project/numeric-project-id" => Reply::text(200, PROJECT_NUMBER),
@@ -393,6 +409,16 @@ fn metadata(request: &Request, rest: &str, key: &Key, tokens: &Tokens) -> Reply 
         "instance/zone" => Reply::text(200, format!("projects/{PROJECT_NUMBER}/zones/{ZONE}")),
         other => Reply::text(404, format!("{other}: not served by this fake")),
     }
+}
+
+/// The injected failure due now, if any.
+fn fault(tokens: &Tokens) -> Option<Reply> {
+    let mut st = tokens.lock();
+    let (status, left) = st.faults?;
+    st.faults = (left > 1).then_some((status, left - 1));
+    let body = json!({"error": "temporarily_unavailable",
+                      "error_description": "failure injected by the fake (GoogleAuth::fail_next)"});
+    Some(Reply::json(status, &body))
 }
 
 fn issue(tokens: &Tokens, how: TokenGrant) -> Reply {

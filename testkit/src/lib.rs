@@ -6,6 +6,11 @@
 //! A missing tool fails the test under `CI=true`; elsewhere the test prints a note and
 //! returns, so `cargo test` on a machine without Prometheus' tools still runs the rest.
 //! `./scripts/test` installs every tool this crate looks for.
+//!
+//! Where no real server can run here, Google's, the crate has loopback fakes that are **not
+//! Google**: [`CloudMonitoring`] checks requests against the Cloud Monitoring API v3 discovery
+//! document and its documented write rules, and [`GoogleAuth`] plays the OAuth 2.0 token
+//! endpoint and the GCE metadata server, verifying signed JWTs with the public key.
 
 mod cloud_monitoring;
 mod fake_server;

@@ -389,3 +389,26 @@ fn api_refuses_missing_unknown_expired_and_revoked_tokens() {
     // Without auth, the fake takes requests without credentials.
     assert_eq!(write_with(&CloudMonitoring::start(), None).status, 200);
 }
+
+#[test]
+fn fail_next_fails_token_requests_then_recovers() {
+    let Some(auth) = GoogleAuth::start() else {
+        return;
+    };
+    auth.fail_next(503, 2);
+    let jwt = auth.sign_jwt(&auth.valid_claims());
+    let r = exchange(&auth, &jwt);
+    assert_eq!(r.status, 503);
+    assert_eq!(json_of(&r)["error"], "temporarily_unavailable");
+    let r = http_request(
+        auth.addr(),
+        "GET",
+        TOKEN_PATH,
+        &[("Metadata-Flavor", "Google")],
+        b"",
+    );
+    assert_eq!(r.status, 503);
+    assert!(auth.issued().is_empty());
+    token_of(&exchange(&auth, &jwt));
+    assert_eq!(auth.issued().len(), 1);
+}
