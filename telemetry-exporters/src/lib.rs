@@ -6,7 +6,7 @@
 //! | `prometheus` | [`prometheus`] | text exposition format 0.0.4 encoder, a pull reader, and a blocking `GET /metrics` endpoint (`tiny_http`, no async runtime) |
 //! | `otlp` | [`otlp`] | OTLP/HTTP push (protobuf or JSON, gzip, retries); blocking, no async runtime |
 //! | `pushgateway` | [`pushgateway`] | push to a Prometheus Pushgateway (PUT/POST/DELETE, grouping keys, auth, gzip, retries, final push at shutdown); blocking, no async runtime |
-//! | `stackdriver` | — | planned |
+//! | `stackdriver` | [`stackdriver`] | Google Cloud Monitoring API v3 (REST/JSON): descriptors, distributions, the API's write rules, service-account / metadata-server auth; blocking, no async runtime |
 //!
 //! Every exporter consumes the plain data of [`telemetry_core::ResourceMetrics`]; none
 //! touches the record path.
@@ -35,10 +35,13 @@ pub mod otlp;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod prometheus;
-#[cfg(any(feature = "otlp", feature = "pushgateway"))]
+#[cfg(any(feature = "otlp", feature = "pushgateway", feature = "stackdriver"))]
 mod push_http;
 #[cfg(feature = "pushgateway")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pushgateway")))]
 pub mod pushgateway;
-#[cfg(any(feature = "otlp", feature = "pushgateway"))]
+#[cfg(any(feature = "otlp", feature = "pushgateway", feature = "stackdriver"))]
 mod retry;
+#[cfg(feature = "stackdriver")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stackdriver")))]
+pub mod stackdriver;

@@ -1,9 +1,11 @@
-//! What the `ureq`-based push exporters (OTLP/HTTP, Pushgateway) share about a request and
+//! What the `ureq`-based push exporters (OTLP/HTTP, Pushgateway, Cloud Monitoring) share about a request and
 //! its answer, so both compress and read answers alike.
 
+#[cfg(any(feature = "otlp", feature = "pushgateway"))]
 use std::io::Write;
 use std::time::Duration;
 
+#[cfg(any(feature = "otlp", feature = "pushgateway"))]
 use flate2::write::GzEncoder;
 use ureq::http::Response;
 use ureq::Body;
@@ -12,6 +14,7 @@ use ureq::Body;
 const BODY_LIMIT: u64 = 1 << 20;
 
 /// `raw`, gzip-compressed (default level).
+#[cfg(any(feature = "otlp", feature = "pushgateway"))]
 pub(crate) fn gzip(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(raw)?;
