@@ -301,12 +301,14 @@ pub(crate) fn serve_negotiating(
     openmetrics: bool,
     options: ServeOptions,
 ) -> Result<ScrapeServer, ServeError> {
-    ScrapeServer::start(bind(addr)?, Arc::new(source), openmetrics, options)
+    let listener = bind(addr, options.listen_backlog())?;
+    ScrapeServer::start(listener, Arc::new(source), openmetrics, options)
 }
 
-/// Binds the first address that works, like [`TcpListener::bind`], keeping the addresses
-/// for the error.
-fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, ServeError> {
+/// Binds the first address that works, as [`TcpListener::bind`] does (with
+/// `SO_REUSEADDR` on Unix), but with a listen backlog of `backlog` instead of std's 128;
+/// keeps the addresses for the error.
+fn bind(addr: impl ToSocketAddrs, backlog: i32) -> Result<TcpListener, ServeError> {
     let addrs: Vec<SocketAddr> = addr
         .to_socket_addrs()
         .map_err(|source| ServeError::Bind {
@@ -314,5 +316,25 @@ fn bind(addr: impl ToSocketAddrs) -> Result<TcpListener, ServeError> {
             source,
         })?
         .collect();
-    TcpListener::bind(&addrs[..]).map_err(|source| ServeError::Bind { addrs, source })
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+    for addr in &addrs {
+        match bind_one(*addr, backlog) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(ServeError::Bind {
+        addrs,
+        source: last,
+    })
+}
+
+fn bind_one(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    Ok(socket.into())
 }

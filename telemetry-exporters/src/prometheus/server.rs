@@ -52,6 +52,13 @@ const FIRST_CONNECTION: usize = 2;
 const DRAIN_TIME: Duration = Duration::from_secs(2);
 const DRAIN_BYTES: usize = 1024 * 1024;
 
+/// How long a keep-alive connection must have been idle before it is closed to make room
+/// for clients waiting in the backlog. A client whose connection closes at the moment it
+/// sends a request sees an error (HTTP clients retry a GET, benchmarks do not): after a
+/// second of silence that race is unlikely, and a client that is active anyway gets
+/// `Connection: close` with its next answer.
+const EVICT_IDLE_AFTER: Duration = Duration::from_secs(1);
+
 /// A running scrape endpoint; stopped by [`shutdown`](Self::shutdown) or on drop, so keep
 /// it in a variable (`let _server = …`, not `let _ = …`) for as long as it should serve.
 ///
@@ -300,7 +307,7 @@ impl EventLoop {
             input: Vec::new(),
             phase: Phase::Head { started: true },
             deadline: Instant::now() + self.options.request_timeout,
-            answered: 0,
+            idle_since: None,
         };
         self.conns.insert(token, conn);
         // Edge-triggered: what arrived before the registration must be read now.
@@ -369,6 +376,7 @@ impl EventLoop {
                             if !*started && !conn.input.is_empty() {
                                 *started = true;
                                 conn.deadline = Instant::now() + options.request_timeout;
+                                conn.idle_since = None;
                             }
                             break;
                         }
@@ -414,14 +422,15 @@ impl EventLoop {
                     if !conn.transport.flush()? {
                         break;
                     }
-                    conn.answered += 1;
                     if close {
                         conn.transport.shutdown_write();
                         conn.phase = Phase::Drain { discarded: 0 };
                         conn.deadline = Instant::now() + DRAIN_TIME;
                     } else {
+                        let now = Instant::now();
                         conn.phase = Phase::Head { started: false };
-                        conn.deadline = Instant::now() + options.idle_timeout;
+                        conn.deadline = now + options.idle_timeout;
+                        conn.idle_since = Some(now);
                     }
                 }
                 Phase::Drain { discarded } => {
@@ -553,13 +562,19 @@ impl EventLoop {
         })
     }
 
-    /// With clients waiting in the backlog, closes the keep-alive connections that wait
-    /// for a next request: they have been served, the waiting ones have not.
+    /// With clients waiting in the backlog, closes the keep-alive connections that have
+    /// waited [`EVICT_IDLE_AFTER`] for a next request: they have been served, the waiting
+    /// ones have not.
     fn make_room(&mut self) {
+        let now = Instant::now();
         let idle: Vec<usize> = self
             .conns
             .iter()
-            .filter(|(_, c)| matches!(c.phase, Phase::Head { started: false }) && c.answered > 0)
+            .filter(|(_, c)| {
+                matches!(c.phase, Phase::Head { started: false })
+                    && c.idle_since
+                        .is_some_and(|t| now.duration_since(t) >= EVICT_IDLE_AFTER)
+            })
             .map(|(&token, _)| token)
             .collect();
         for token in idle {

@@ -208,6 +208,6 @@ pub(super) struct Conn {
     pub(super) phase: Phase,
     /// When the current phase times out.
     pub(super) deadline: Instant,
-    /// Requests answered so far.
-    pub(super) answered: u64,
+    /// Since when a keep-alive connection waits for its next request.
+    pub(super) idle_since: Option<Instant>,
 }

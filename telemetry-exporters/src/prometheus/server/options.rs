@@ -16,7 +16,8 @@ use super::tls::TlsConfig;
 ///
 /// | option | default | when exceeded |
 /// |---|---|---|
-/// | [`with_max_connections`](Self::with_max_connections) | 256 open connections | further connections wait in the listen backlog (not refused); idle keep-alive connections are closed and answers say `Connection: close` until the backlog is served |
+/// | [`with_max_connections`](Self::with_max_connections) | 256 open connections | further connections wait in the listen backlog (not refused); keep-alive connections idle for a second are closed and answers say `Connection: close` until the backlog is served |
+/// | [`with_listen_backlog`](Self::with_listen_backlog) | 1024 connections the kernel accepts and queues (Linux caps it at `net.core.somaxconn`) | the kernel drops the client's SYN, which retries after a second or more |
 /// | [`with_workers`](Self::with_workers) | 2 threads rendering scrapes | requests queue (at most one per connection) |
 /// | [`with_max_head_bytes`](Self::with_max_head_bytes) | 16 KiB request line + headers | `431 Request Header Fields Too Large`, connection closed |
 /// | [`with_max_headers`](Self::with_max_headers) | 64 header lines | `431` |
@@ -45,6 +46,7 @@ use super::tls::TlsConfig;
 #[derive(Clone)]
 pub struct ServeOptions {
     pub(super) max_connections: usize,
+    pub(super) listen_backlog: u32,
     pub(super) workers: usize,
     pub(super) max_head_bytes: usize,
     pub(super) max_headers: usize,
@@ -61,6 +63,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             max_connections: 256,
+            listen_backlog: 1024,
             workers: 2,
             max_head_bytes: 16 * 1024,
             max_headers: 64,
@@ -79,6 +82,7 @@ impl fmt::Debug for ServeOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("ServeOptions");
         s.field("max_connections", &self.max_connections)
+            .field("listen_backlog", &self.listen_backlog)
             .field("workers", &self.workers)
             .field("max_head_bytes", &self.max_head_bytes)
             .field("max_headers", &self.max_headers)
@@ -109,6 +113,20 @@ impl ServeOptions {
     pub fn with_max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
         self
+    }
+
+    /// Connections the kernel completes and queues until the endpoint accepts them
+    /// (default 1024, at least 1; std's `TcpListener::bind` uses 128). Beyond it, Linux
+    /// drops the client's handshake, and the client retries a second later.
+    #[must_use]
+    pub fn with_listen_backlog(mut self, n: u32) -> Self {
+        self.listen_backlog = n;
+        self
+    }
+
+    /// The backlog for `listen(2)`.
+    pub(crate) fn listen_backlog(&self) -> i32 {
+        i32::try_from(self.listen_backlog.max(1)).unwrap_or(i32::MAX)
     }
 
     /// Threads that collect and render scrapes (default 2, at least 1).
