@@ -228,10 +228,13 @@ impl Target<'_> {
                 });
             }
         }
-        // A CUMULATIVE interval must not be empty; a series created in the same instant as
-        // its collection gets a start one millisecond earlier.
-        let start_time =
-            (kind == MetricKind::Cumulative).then(|| start.min(end - Duration::from_millis(1)));
+        // A CUMULATIVE interval must not be empty, and its start must stay the same for every
+        // point of the series (the API takes a new start for a reset). So a series collected
+        // within the instant it was created gets its end moved, never its start.
+        let (start_time, end) = match kind {
+            MetricKind::Cumulative => (Some(start), end.max(start + Duration::from_millis(1))),
+            MetricKind::Gauge => (None, end),
+        };
         self.out.series.push(TimeSeries {
             metric: MetricRef {
                 metric_type,
