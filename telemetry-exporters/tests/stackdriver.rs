@@ -510,10 +510,23 @@ fn prefix_resource_and_labels_are_configurable_and_reported() {
         .build()
         .unwrap()
         .add(1, &many);
+    // Two series whose attribute keys sanitize to the same label: one request may not
+    // carry a series twice, so the second is dropped and counted.
+    let dup = provider.meter("video").u64_counter("dup").build().unwrap();
+    dup.add(1, &[KeyValue::new("a.b", "x")]);
+    dup.add(2, &[KeyValue::new("a_b", "x")]);
     exporter.export(&collect(&reader), TIMEOUT).expect("export");
 
     let written = api.accepted_series();
-    assert_eq!(written.len(), 1, "{written:#?}");
+    assert_eq!(written.len(), 2, "{written:#?}");
+    assert_eq!(
+        series_of(&written, "custom.googleapis.com/opencensus/dup").len(),
+        1
+    );
+    let written: Vec<Value> = written
+        .into_iter()
+        .filter(|s| s["metric"]["type"] != "custom.googleapis.com/opencensus/dup")
+        .collect();
     assert_eq!(
         written[0]["metric"]["type"],
         "custom.googleapis.com/opencensus/processed"
@@ -529,8 +542,8 @@ fn prefix_resource_and_labels_are_configurable_and_reported() {
     );
     assert_eq!(
         exporter.stats().points_not_sent,
-        1,
-        "31 labels cannot be sent, and that is counted"
+        2,
+        "31 labels and a duplicate cannot be sent, and that is counted"
     );
     assert!(MonitoredResource::new("gce_instance", [("zone", "z")]).is_err());
 }

@@ -545,6 +545,15 @@ impl StackdriverExporter {
         let admitted = {
             let mut state = self.lock();
             let admitted = state.pacer.admit(translated.series);
+            for name in &admitted.duplicates {
+                problems.add(
+                    name,
+                    Problem::Duplicate,
+                    "two points of one series in one collection (a name used by two meters, or \
+                     attribute keys equal once sanitized): the second was dropped"
+                        .into(),
+                );
+            }
             for name in &admitted.stale {
                 problems.add(
                     name,

@@ -35,6 +35,10 @@ pub(super) struct Admitted {
     pub(super) held: usize,
     /// Points older than the last written one for their series, dropped.
     pub(super) stale: Vec<String>,
+    /// Second points of one series in one collection (two metrics of one name in different
+    /// meters, or attribute keys that sanitize alike), dropped: a request may carry a series
+    /// once.
+    pub(super) duplicates: Vec<String>,
 }
 
 impl Pacer {
@@ -42,8 +46,13 @@ impl Pacer {
     /// points of earlier collections that became writable are released too.
     pub(super) fn admit(&mut self, series: Vec<TimeSeries>) -> Admitted {
         let mut admitted = Admitted::default();
+        let mut seen = std::collections::HashSet::new();
         for ts in series {
             let key = ts.metric.clone();
+            if !seen.insert(key.clone()) {
+                admitted.duplicates.push(key.metric_type);
+                continue;
+            }
             // A newer point supersedes a held one.
             self.held.remove(&key);
             match self.check(&ts) {
@@ -201,6 +210,8 @@ mod tests {
             ts("b", t0 + Duration::from_secs(1), 2),
         ]);
         assert_eq!(b.stale, vec!["a".to_owned()]);
+        let twice = Pacer::default().admit(vec![ts("d", t0, 1), ts("d", t0, 2)]);
+        assert_eq!((twice.ready.len(), twice.duplicates.len()), (1, 1));
         assert_eq!(b.held, 1);
         // "b" is not collected again, but its held point becomes writable by its own end time
         // only when that is 5 s after the last write: not yet.

@@ -22,12 +22,17 @@ pub(super) enum Problem {
     BucketsMerged,
     /// A point was older than the last one written for its series and was dropped.
     Stale,
+    /// A series appeared twice in one collection; the second point was dropped.
+    Duplicate,
 }
 
 impl Problem {
     /// True if the point itself was not sent.
     pub(super) fn loses_point(self) -> bool {
-        matches!(self, Problem::TooManyLabels | Problem::Stale)
+        matches!(
+            self,
+            Problem::TooManyLabels | Problem::Stale | Problem::Duplicate
+        )
     }
 }
 
