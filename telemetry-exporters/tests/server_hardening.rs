@@ -293,6 +293,46 @@ fn slow_clients_are_disconnected_after_the_request_timeout() {
 }
 
 #[test]
+fn a_client_that_does_not_read_is_cut_off_after_the_write_timeout() {
+    let _serial = serial();
+    let (exporter, provider) = setup();
+    // A 4 MiB answer: one series with a 4 MiB label value.
+    let wide = provider.meter("test").u64_counter("wide").build().unwrap();
+    wide.add(1, &[KeyValue::new("id", "x".repeat(4 << 20))]);
+    let options = ServeOptions::new().with_write_timeout(Duration::from_millis(500));
+    let server = exporter.serve_with("127.0.0.1:0", options).unwrap();
+    let addr = server.local_addr();
+
+    // 16 pipelined scrapes (64 MiB of answers) and no reading: the server's sends fill
+    // the socket buffers (a few MiB on loopback) and stall.
+    let mut stuck = TcpStream::connect(addr).unwrap();
+    let request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(16);
+    stuck.write_all(request.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    // Others are served meanwhile: the stalled send blocks nobody.
+    assert_scrape_works(addr);
+
+    std::thread::sleep(Duration::from_millis(1500));
+    stuck
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut received = Vec::new();
+    // EOF or a reset once the buffered bytes are read: the server gave up on it (a read
+    // timeout here would mean it still holds the connection).
+    if let Err(e) = stuck.read_to_end(&mut received) {
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}");
+    }
+    let answers = String::from_utf8_lossy(&received)
+        .matches("HTTP/1.1 200 OK")
+        .count();
+    assert!(
+        answers < 16,
+        "{answers} answers: the connection should have been cut"
+    );
+    assert_scrape_works(addr);
+}
+
+#[test]
 fn connections_beyond_the_bound_wait_in_the_backlog() {
     let _serial = serial();
     let options = ServeOptions::new()
