@@ -4,8 +4,8 @@
 //! an exporter that passes here sends what Cloud Monitoring accepts, as far as these rules go.
 //!
 //! - Schema (`schema.rs`): every request body is checked against Google's public discovery
-//!   document for `monitoring:v3` (copied into `testkit/data/monitoring-v3-discovery.json`,
-//!   revision in its `revision` field): unknown fields are rejected, JSON types follow the
+//!   document for `monitoring:v3` (the copy PyPI's `google-api-python-client` ships, pinned
+//!   in `scripts/test`; its revision is in the document's `revision` field): unknown fields are rejected, JSON types follow the
 //!   schema (int64 as strings, `google-datetime` as RFC 3339 strings, enums among the
 //!   schema's values).
 //! - `POST /v3/projects/{p}/metricDescriptors` (a `MetricDescriptor`) and

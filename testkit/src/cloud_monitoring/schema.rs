@@ -5,10 +5,33 @@ use serde_json::{Map, Value};
 
 use super::time::parse_rfc3339;
 
-const DISCOVERY: &str = include_str!("../../data/monitoring-v3-discovery.json");
+/// Where PyPI's `google-api-python-client` keeps the document, relative to its package.
+const DOCUMENT: &str = "discovery_cache/documents/monitoring.v3.json";
 
+/// The schemas of Google's discovery document for `monitoring:v3`, read from the copy that
+/// PyPI's `google-api-python-client` ships (installed by `./scripts/test` into the test
+/// virtualenv), not from a copy kept in this repository. Panics when it is not installed:
+/// the fake cannot validate anything without it. Read once per test process.
 pub(super) fn load_schemas() -> Map<String, Value> {
-    let doc: Value = serde_json::from_str(DISCOVERY).expect("the discovery document is JSON");
+    static SCHEMAS: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(read_schemas).clone()
+}
+
+fn read_schemas() -> Map<String, Value> {
+    let python = crate::python_with("googleapiclient").unwrap_or_else(|| {
+        panic!("the fake Cloud Monitoring API needs google-api-python-client in the test virtualenv: run ./scripts/test once")
+    });
+    let script = format!(
+        "import googleapiclient, os; print(os.path.join(os.path.dirname(googleapiclient.__file__), {DOCUMENT:?}))"
+    );
+    let out = std::process::Command::new(&python)
+        .args(["-c", &script])
+        .output()
+        .expect("run the virtualenv's Python");
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read the discovery document {path}: {e}"));
+    let doc: Value = serde_json::from_str(&text).expect("the discovery document is JSON");
     match doc.get("schemas") {
         Some(Value::Object(s)) => s.clone(),
         _ => panic!("the discovery document has no schemas"),
