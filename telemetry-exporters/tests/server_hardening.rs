@@ -3,8 +3,8 @@
 //! bound, thread and descriptor counts, basic/bearer authentication and (feature
 //! `prometheus-tls`) HTTPS with a certificate made at test time.
 //!
-//! The tests run one at a time (`serial`): they count this process' threads and
-//! descriptors.
+//! The tests run one at a time (`serial`): some count this process' threads and
+//! descriptors (in /proc, so on Linux only).
 #![cfg(feature = "prometheus")]
 
 use std::io::{Read, Write};
@@ -73,11 +73,13 @@ fn raw(addr: SocketAddr, request: &[u8]) -> (u16, String) {
 }
 
 /// This process' open descriptors.
+#[cfg(target_os = "linux")] // /proc
 fn fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
 /// This process' threads whose name starts with `prefix` (names are cut to 15 bytes).
+#[cfg(target_os = "linux")] // /proc
 fn threads(prefix: &str) -> usize {
     std::fs::read_dir("/proc/self/task")
         .unwrap()
@@ -88,6 +90,7 @@ fn threads(prefix: &str) -> usize {
 
 /// [`threads`] once it reaches `expected` (a new thread names itself after it started),
 /// or after a second.
+#[cfg(target_os = "linux")] // /proc
 fn threads_settled(prefix: &str, expected: usize) -> usize {
     let start = Instant::now();
     loop {
@@ -212,6 +215,7 @@ fn keep_alive_and_pipelined_requests_are_answered_in_order() {
     assert_eq!(response.matches(SAMPLE).count(), 1, "HEAD has no body");
 }
 
+#[cfg(target_os = "linux")] // /proc
 #[test]
 fn slow_loris_connections_neither_block_scrapes_nor_add_threads() {
     let _serial = serial();
@@ -332,6 +336,7 @@ fn a_client_that_does_not_read_is_cut_off_after_the_write_timeout() {
     assert_scrape_works(addr);
 }
 
+#[cfg(target_os = "linux")] // /proc
 #[test]
 fn connections_beyond_the_bound_wait_in_the_backlog() {
     let _serial = serial();
