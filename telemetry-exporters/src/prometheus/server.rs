@@ -140,6 +140,7 @@ impl ScrapeServer {
             conns: HashMap::new(),
             next_token: FIRST_CONNECTION,
             backlogged: false,
+            accept_failing: false,
             jobs: job_tx,
             done: done_rx,
             stopping,
@@ -207,8 +208,11 @@ struct EventLoop {
     conns: HashMap<usize, Conn>,
     /// Tokens are never reused, so a late answer cannot reach a newer connection.
     next_token: usize,
-    /// Connections wait in the listen backlog because `max_connections` are open.
+    /// Connections wait in the listen backlog because `max_connections` are open (or
+    /// `accept` failed).
     backlogged: bool,
+    /// `accept` failed last time: its error was logged once, not at every retry.
+    accept_failing: bool,
     jobs: Sender<Job>,
     done: Receiver<Done>,
     stopping: Arc<AtomicBool>,
@@ -268,8 +272,12 @@ impl EventLoop {
                 return;
             }
             match self.listener.accept() {
-                Ok((socket, _)) => self.add(socket),
+                Ok((socket, _)) => {
+                    self.accept_failing = false;
+                    self.add(socket);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.accept_failing = false;
                     self.backlogged = false;
                     return;
                 }
@@ -277,7 +285,10 @@ impl EventLoop {
                 // E.g. out of descriptors: the connection stays in the backlog, retried at
                 // the next turn of the loop (within 100 ms, see `sweep`).
                 Err(e) => {
-                    log::warn!("prometheus scrape endpoint: accept failed: {e}");
+                    if !self.accept_failing {
+                        log::warn!("prometheus scrape endpoint: accept failed (retrying): {e}");
+                    }
+                    self.accept_failing = true;
                     self.backlogged = true;
                     return;
                 }
