@@ -70,7 +70,10 @@ pub use instrument::{
 };
 pub use name::{validate_buckets, validate_name, validate_unit};
 pub use number::{Number, NumberKind, Numeric};
-pub use provider::{Meter, MeterProvider, MeterProviderBuilder, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use provider::{
+    Meter, MeterProvider, MeterProviderBuilder, DEFAULT_CALLBACK_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
+    SELF_METRICS_SCOPE,
+};
 pub use reader::{ManualReader, MetricReader, PeriodicReader, Producer};
 pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
 pub use timing::{FnMetrics, HistogramTimer, InProgress};

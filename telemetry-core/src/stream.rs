@@ -6,7 +6,7 @@
 //! path may wait, briefly, on the map's insertion.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
@@ -219,6 +219,8 @@ pub(crate) struct Stream {
     series: papaya::HashMap<Attributes, Arc<Series>, PrehashedState>,
     len: AtomicUsize,
     overflow: OnceLock<Arc<Series>>,
+    /// Measurements folded into the overflow series and not yet reported (self-metrics).
+    overflowed: AtomicU64,
 }
 
 impl std::fmt::Debug for Stream {
@@ -237,6 +239,7 @@ impl Stream {
             series: papaya::HashMap::builder().hasher(PrehashedState).build(),
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
+            overflowed: AtomicU64::new(0),
         }
     }
 
@@ -283,14 +286,27 @@ impl Stream {
     }
 
     fn overflow_series(&self) -> Arc<Series> {
+        self.overflowed.fetch_add(1, Relaxed);
         self.overflow
             .get_or_init(|| {
+                // Once per stream: the operator should raise the limit or fix the attributes.
+                log::warn!(
+                    "metric {:?} reached its cardinality limit of {} series: further attribute \
+                     sets are folded into the series {OVERFLOW_ATTRIBUTE}=true",
+                    self.spec.name,
+                    self.spec.cardinality_limit
+                );
                 Arc::new(Series::new(
                     Attributes::from([KeyValue::new(OVERFLOW_ATTRIBUTE, true)]),
                     &self.spec,
                 ))
             })
             .clone()
+    }
+
+    /// Measurements folded into the overflow series since the last call.
+    pub(crate) fn take_overflowed(&self) -> u64 {
+        self.overflowed.swap(0, Relaxed)
     }
 
     pub(crate) fn collect(&self, now: SystemTime) -> data::Metric {

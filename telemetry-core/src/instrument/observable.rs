@@ -32,6 +32,16 @@ impl CollectContext {
             .push((attributes, value));
     }
 
+    /// Adds what another context observed (another callback's values).
+    pub(crate) fn merge(&mut self, other: CollectContext) {
+        for (instrument, mut values) in other.observations {
+            self.observations
+                .entry(instrument)
+                .or_default()
+                .append(&mut values);
+        }
+    }
+
     pub(crate) fn take(&mut self, instrument: usize) -> Vec<(Attributes, Number)> {
         self.observations.remove(&instrument).unwrap_or_default()
     }

@@ -1,13 +1,17 @@
 //! The meter provider: resource, views and readers put together; shutdown on drop.
 
+mod callbacks;
 mod meter;
 pub(crate) mod pipeline;
+mod self_metrics;
 #[cfg(feature = "signal")]
 mod signal;
 #[cfg(feature = "tokio")]
 mod tokio;
 
+pub use callbacks::DEFAULT_CALLBACK_TIMEOUT;
 pub use meter::Meter;
+pub use self_metrics::SELF_METRICS_SCOPE;
 
 use std::fmt;
 use std::sync::Arc;
@@ -169,6 +173,8 @@ pub struct MeterProviderBuilder {
     readers: Vec<Box<dyn MetricReader>>,
     cardinality_limit: Option<usize>,
     shutdown_timeout: Option<Duration>,
+    callback_timeout: Option<Option<Duration>>,
+    self_metrics: bool,
 }
 
 impl fmt::Debug for MeterProviderBuilder {
@@ -212,6 +218,62 @@ impl MeterProviderBuilder {
         self
     }
 
+    /// How long one observable callback or derived collector may run during a collection
+    /// (default [`DEFAULT_CALLBACK_TIMEOUT`]): callbacks run on a worker thread, and one that
+    /// overruns is reported and left out of the collection (and of the next ones, until it
+    /// returns), so the others are still collected. `None` runs callbacks inline on the
+    /// collecting thread: no thread hand-off (cheaper for many small collections), panics
+    /// still isolated, but a callback that blocks blocks the collection.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telemetry_core::{ManualReader, MeterProvider};
+    ///
+    /// let reader = ManualReader::new();
+    /// let provider = MeterProvider::builder()
+    ///     .with_reader(reader.clone())
+    ///     .with_callback_timeout(Some(Duration::from_millis(50)))
+    ///     .build();
+    /// let _slow = provider
+    ///     .meter("app")
+    ///     .u64_observable_gauge("stuck")
+    ///     .with_callback(|_| std::thread::sleep(Duration::from_secs(2)))
+    ///     .build()?;
+    /// let started = std::time::Instant::now();
+    /// let metrics = reader.collect()?; // does not wait for the stuck callback
+    /// assert!(started.elapsed() < Duration::from_secs(1));
+    /// assert!(metrics.metric("stuck").is_none());
+    /// # Ok::<(), telemetry_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_callback_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.callback_timeout = Some(timeout);
+        self
+    }
+
+    /// Records the SDK's own metrics into this provider (scope [`SELF_METRICS_SCOPE`]):
+    /// collection durations, callback failures, measurements folded by cardinality limits,
+    /// export attempts and failures per periodic exporter. Off by default.
+    ///
+    /// ```
+    /// use telemetry_core::{ManualReader, MeterProvider};
+    ///
+    /// let reader = ManualReader::new();
+    /// let provider = MeterProvider::builder()
+    ///     .with_reader(reader.clone())
+    ///     .with_self_metrics()
+    ///     .build();
+    /// reader.collect()?;
+    /// let second = reader.collect()?; // the first collection's duration is in it
+    /// assert!(second.metric("otel.sdk.metric_reader.collection.duration").is_some());
+    /// # Ok::<(), telemetry_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_self_metrics(mut self) -> Self {
+        self.self_metrics = true;
+        self
+    }
+
     /// Sets the deadline of the implicit shutdown on drop and of [`MeterProvider::shutdown`].
     #[must_use]
     pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
@@ -228,7 +290,13 @@ impl MeterProviderBuilder {
             Resource::from_env().merge(&self.resource),
             self.views,
             self.cardinality_limit.unwrap_or(DEFAULT_CARDINALITY_LIMIT),
+            self.callback_timeout
+                .unwrap_or(Some(callbacks::DEFAULT_CALLBACK_TIMEOUT)),
         ));
+        if self.self_metrics {
+            let metrics = self_metrics::SelfMetrics::new(&pipeline)?;
+            let _ = pipeline.self_metrics.set(metrics);
+        }
         for reader in &self.readers {
             reader.register_producer(Producer::new(&pipeline));
         }

@@ -4,10 +4,9 @@
 //! streams directly).
 
 use std::collections::{BTreeMap, HashMap};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::data::{Resource, ResourceMetrics, Scope, ScopeMetrics};
 use crate::error::Error;
@@ -18,6 +17,9 @@ use crate::name::{validate_buckets, validate_name, validate_unit};
 use crate::number::NumberKind;
 use crate::stream::Stream;
 use crate::view::{resolve, Selection, View};
+
+use super::callbacks::Callbacks;
+use super::self_metrics::SelfMetrics;
 
 /// A callback run at every collection; it returns false once it should be removed (its
 /// collector was dropped).
@@ -53,8 +55,10 @@ pub(crate) struct Pipeline {
     views: Vec<View>,
     cardinality_limit: usize,
     registry: Mutex<Registry>,
-    callbacks: Mutex<Vec<Callback>>,
+    pub(crate) callbacks: Callbacks,
     shut_down: AtomicBool,
+    /// Set once, right after the pipeline is built, when self-metrics are on.
+    pub(crate) self_metrics: std::sync::OnceLock<SelfMetrics>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -88,13 +92,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pipeline {
-    pub(crate) fn new(resource: Resource, views: Vec<View>, cardinality_limit: usize) -> Self {
+    pub(crate) fn new(
+        resource: Resource,
+        views: Vec<View>,
+        cardinality_limit: usize,
+        callback_timeout: Option<Duration>,
+    ) -> Self {
         Pipeline {
             resource,
             views,
             cardinality_limit,
             registry: Mutex::new(Registry::default()),
-            callbacks: Mutex::new(Vec::new()),
+            callbacks: Callbacks::new(callback_timeout),
+            self_metrics: std::sync::OnceLock::new(),
             shut_down: AtomicBool::new(false),
         }
     }
@@ -214,30 +224,33 @@ impl Pipeline {
     }
 
     pub(crate) fn add_callback(&self, callback: Callback) {
-        lock(&self.callbacks).push(callback);
+        self.callbacks.add(callback);
     }
 
-    /// Runs every callback, isolating panics: a panicking callback is reported and kept, so
-    /// the next collection tries it again; the others still run.
-    fn run_callbacks(&self) -> CollectContext {
-        let mut ctx = CollectContext::default();
-        // Taken out of the lock so a callback may register instruments or callbacks.
-        let mut running = std::mem::take(&mut *lock(&self.callbacks));
-        // A panicking callback is kept (its message was already printed by the panic hook).
-        running.retain_mut(|callback| {
-            catch_unwind(AssertUnwindSafe(|| callback(&mut ctx))).unwrap_or(true)
-        });
-        let mut callbacks = lock(&self.callbacks);
-        running.append(&mut callbacks);
-        *callbacks = running;
-        ctx
-    }
-
-    /// One collection of everything registered.
+    /// One collection of everything registered. Callbacks run first, isolated (see
+    /// `callbacks.rs`): one that panics or overruns its timeout is left out, not fatal.
     pub(crate) fn collect(&self) -> ResourceMetrics {
-        let mut ctx = self.run_callbacks();
+        let started = std::time::Instant::now();
+        let mut ctx = self.callbacks.run();
+        let (panics, timeouts) = self.callbacks.failures.take();
+        if let Some(m) = self.self_metrics.get() {
+            m.callback_failures(panics, timeouts);
+        }
         let now = SystemTime::now();
         let reg = lock(&self.registry);
+        if let Some(m) = self.self_metrics.get() {
+            // Before any stream is read, so this collection already reports them.
+            for entry in &reg.entries {
+                if let Registered::Sync(core) = &entry.instrument {
+                    for stream in &core.streams {
+                        let overflowed = stream.take_overflowed();
+                        if overflowed > 0 {
+                            m.overflow(&stream.spec.name, overflowed);
+                        }
+                    }
+                }
+            }
+        }
         let mut scopes: BTreeMap<(String, Option<String>), ScopeMetrics> = BTreeMap::new();
         for entry in &reg.entries {
             let scope = scopes
@@ -270,6 +283,9 @@ impl Pipeline {
             })
             .filter(|s| !s.metrics.is_empty())
             .collect();
+        if let Some(m) = self.self_metrics.get() {
+            m.collection(started.elapsed().as_secs_f64());
+        }
         ResourceMetrics {
             resource: self.resource.clone(),
             scope_metrics,

@@ -59,6 +59,15 @@ impl Producer {
         }
     }
 
+    /// Counts one export of `exporter` in the self-metrics, if they are on.
+    pub(crate) fn record_export(&self, exporter: &'static str, ok: bool) {
+        if let Some(p) = self.pipeline.upgrade() {
+            if let Some(m) = p.self_metrics.get() {
+                m.export(exporter, ok);
+            }
+        }
+    }
+
     /// Runs one collection.
     pub fn collect(&self) -> Result<ResourceMetrics, Error> {
         match self.pipeline.upgrade() {

@@ -108,6 +108,7 @@ impl fmt::Debug for PeriodicReader {
 #[derive(Debug)]
 pub struct PeriodicReaderBuilder {
     exporter: Box<dyn PushExporter>,
+    exporter_name: &'static str,
     interval: Option<Duration>,
     timeout: Option<Duration>,
 }
@@ -141,6 +142,7 @@ impl PeriodicReaderBuilder {
                 temporality,
                 start: Mutex::new(Some(Worker {
                     exporter: self.exporter,
+                    exporter_name: self.exporter_name,
                     interval,
                     timeout,
                     state: TemporalityState::new(temporality),
@@ -166,6 +168,7 @@ impl PeriodicReader {
     /// Starts a builder around `exporter`.
     pub fn builder(exporter: impl PushExporter) -> PeriodicReaderBuilder {
         PeriodicReaderBuilder {
+            exporter_name: short_type_name(std::any::type_name_of_val(&exporter)),
             exporter: Box::new(exporter),
             interval: None,
             timeout: None,
@@ -296,6 +299,8 @@ enum Message {
 /// What the worker thread owns.
 struct Worker {
     exporter: Box<dyn PushExporter>,
+    /// The exporter's type name (`OtlpExporter`), for the self-metrics.
+    exporter_name: &'static str,
     interval: Duration,
     timeout: Duration,
     state: TemporalityState,
@@ -325,7 +330,7 @@ impl Worker {
                     reply,
                     deadline,
                 }) => {
-                    let exported = self.export(&last, deadline);
+                    let exported = self.export(producer, &last, deadline);
                     let closed = self.exporter.shutdown(remaining(deadline));
                     let _ = reply.send(exported.and(closed));
                     return;
@@ -338,19 +343,35 @@ impl Worker {
 
     fn collect_and_export(&mut self, producer: &Producer, deadline: Instant) -> Result<(), Error> {
         let metrics = producer.collect()?;
-        self.export(&metrics, deadline)
+        self.export(producer, &metrics, deadline)
     }
 
-    fn export(&mut self, cumulative: &ResourceMetrics, deadline: Instant) -> Result<(), Error> {
+    fn export(
+        &mut self,
+        producer: &Producer,
+        cumulative: &ResourceMetrics,
+        deadline: Instant,
+    ) -> Result<(), Error> {
         let metrics = self.state.convert(cumulative);
         let left = remaining(deadline);
-        if left.is_zero() {
-            return Err(Error::Timeout {
+        let result = if left.is_zero() {
+            Err(Error::Timeout {
                 operation: "periodic reader export",
-            });
-        }
-        self.exporter.export(&metrics, left.min(self.timeout))
+            })
+        } else {
+            self.exporter.export(&metrics, left.min(self.timeout))
+        };
+        producer.record_export(self.exporter_name, result.is_ok());
+        result
     }
+}
+
+/// `OtlpExporter` of `telemetry_exporters::otlp::OtlpExporter` or of
+/// `alloc::sync::Arc<telemetry_exporters::otlp::OtlpExporter>`.
+fn short_type_name(full: &'static str) -> &'static str {
+    let inner = full.trim_end_matches('>');
+    let inner = inner.rsplit('<').next().unwrap_or(inner);
+    inner.rsplit("::").next().unwrap_or(inner)
 }
 
 fn remaining(deadline: Instant) -> Duration {
@@ -363,6 +384,13 @@ mod tests {
 
     const CODE: Duration = Duration::from_secs(5);
     const DEFAULT: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn exporter_names_are_short() {
+        assert_eq!(short_type_name("a::b::OtlpExporter"), "OtlpExporter");
+        assert_eq!(short_type_name("alloc::sync::Arc<x::y::Stack>"), "Stack");
+        assert_eq!(short_type_name("Plain"), "Plain");
+    }
 
     #[test]
     fn code_wins_over_environment_and_default() {
