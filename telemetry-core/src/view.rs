@@ -293,7 +293,11 @@ fn spec(sel: &Selection<'_>, view: Option<&View>, aggregation: Resolved) -> Stre
     StreamSpec {
         name: pick(view.and_then(|v| v.name.as_ref()), sel.name),
         description: pick(view.and_then(|v| v.description.as_ref()), sel.description),
-        unit: sel.unit.to_owned(),
+        // A count is a number of values, whatever the values' unit (OpenCensus: "1").
+        unit: match aggregation {
+            Resolved::Count => "1".to_owned(),
+            _ => sel.unit.to_owned(),
+        },
         number: match aggregation {
             Resolved::Count => crate::number::NumberKind::U64,
             _ => sel.number,
@@ -311,6 +315,24 @@ fn spec(sel: &Selection<'_>, view: Option<&View>, aggregation: Resolved) -> Stre
 #[cfg(test)]
 mod tests {
     use super::wildcard_match;
+
+    #[test]
+    fn a_count_view_counts_in_ones() {
+        use crate::{Aggregation, ManualReader, MeterProvider, View};
+        let reader = ManualReader::new();
+        let provider = MeterProvider::builder()
+            .with_reader(reader.clone())
+            .with_view(View::new("size").aggregation(Aggregation::Count))
+            .build();
+        let size = provider
+            .meter("v")
+            .f64_histogram("size")
+            .with_unit("By")
+            .build()
+            .unwrap();
+        size.record(5.0, &[]);
+        assert_eq!(reader.collect().unwrap().metric("size").unwrap().unit, "1");
+    }
 
     #[test]
     fn wildcards() {
