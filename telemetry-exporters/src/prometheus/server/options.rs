@@ -29,7 +29,8 @@ use super::tls::TlsConfig;
 /// A slow or silent client costs one socket and its buffer, never a thread: one thread
 /// reads and writes every connection without blocking, and only complete requests reach
 /// the workers. The endpoint never runs more than `1 + workers` threads nor holds more
-/// than `max_connections + 3` descriptors (the listener, the poller, its waker).
+/// than `max_connections + 3` descriptors (on Linux: the connections, the listener, the
+/// epoll instance and the eventfd that wakes it).
 ///
 /// ```
 /// use std::time::Duration;
