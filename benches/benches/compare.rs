@@ -499,6 +499,12 @@ fn contended(c: &mut Criterion, f: &Fixtures) {
     g.bench_function(Library::Telemetry.id(), |b| {
         two_threads(b, || ours.add(black_box(1), &[]))
     });
+    // An extra id (not in the table's main columns): the same counter through a bound handle,
+    // the contention alone without the attribute-set lookup.
+    let bound = ours.bind(&[]);
+    g.bench_function("telemetry_bound", |b| {
+        two_threads(b, || bound.add(black_box(1)))
+    });
     let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
     g.bench_function(Library::PrometheusClient.id(), |b| {
         two_threads(b, || {
