@@ -6,9 +6,9 @@
 //! path may wait, briefly, on the map's insertion.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, OnceLock};
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aggregation::cell::{Cell, CellValue};
 use crate::aggregation::Resolved;
@@ -32,6 +32,8 @@ pub(crate) struct StreamSpec {
     pub(crate) number: NumberKind,
     pub(crate) attribute_keys: Option<Arc<[Key]>>,
     pub(crate) cardinality_limit: usize,
+    /// Series not written for this long leave the stream (see [`Stream::collect`]).
+    pub(crate) idle_expiry: Option<Duration>,
 }
 
 impl StreamSpec {
@@ -166,12 +168,26 @@ pub(crate) fn cmp_attributes(a: &Attributes, b: &Attributes) -> std::cmp::Orderi
     key(a).cmp(&key(b))
 }
 
+fn unix_nanos(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Collection-side locks only guard plain lists; a panic elsewhere cannot corrupt them.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// One series: its attributes, its cell and when it started.
 #[derive(Debug)]
 pub(crate) struct Series {
     pub(crate) attributes: Attributes,
     pub(crate) cell: Cell,
     pub(crate) start_time: SystemTime,
+    /// Set by every unbound record, cleared by each collection: "written since".
+    touched: AtomicBool,
+    /// When a collection last found it written (nanoseconds since the Unix epoch).
+    last_active: AtomicU64,
 }
 
 impl Series {
@@ -180,6 +196,8 @@ impl Series {
             attributes,
             cell: Cell::new(&spec.aggregation, spec.number),
             start_time: SystemTime::now(),
+            touched: AtomicBool::new(false),
+            last_active: AtomicU64::new(unix_nanos(SystemTime::now())),
         }
     }
 }
@@ -221,6 +239,10 @@ pub(crate) struct Stream {
     overflow: OnceLock<Arc<Series>>,
     /// Measurements folded into the overflow series and not yet reported (self-metrics).
     overflowed: AtomicU64,
+    /// Series removed by the last collection (expired or removed by the user), kept one
+    /// more collection: a thread that found one just before its removal may still add to
+    /// it, and that late value is moved to the live series, not lost.
+    removed: Mutex<Vec<(Arc<Series>, CellValue)>>,
 }
 
 impl std::fmt::Debug for Stream {
@@ -240,6 +262,7 @@ impl Stream {
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
             overflowed: AtomicU64::new(0),
+            removed: Mutex::new(Vec::new()),
         }
     }
 
@@ -250,10 +273,13 @@ impl Stream {
         let map = self.series.pin();
         if let Some(series) = map.get(&query) {
             series.cell.record(value);
+            series.touched.store(true, Relaxed);
             return;
         }
         drop(map);
-        self.series_slow(attributes).cell.record(value);
+        let series = self.series_slow(attributes);
+        series.cell.record(value);
+        series.touched.store(true, Relaxed);
     }
 
     /// The series for `attributes`, created if needed (the bind path).
@@ -309,7 +335,63 @@ impl Stream {
         self.overflowed.swap(0, Relaxed)
     }
 
+    /// Removes the series whose attributes `keep` rejects; returns how many. Values recorded
+    /// to them concurrently with the removal are carried into the live series at the next
+    /// collection.
+    pub(crate) fn retain(&self, mut keep: impl FnMut(&Attributes) -> bool) -> usize {
+        let map = self.series.pin();
+        let doomed: Vec<Attributes> = map
+            .iter()
+            .filter(|(attrs, _)| !keep(attrs))
+            .map(|(attrs, _)| attrs.clone())
+            .collect();
+        let mut removed = lock(&self.removed);
+        for attrs in &doomed {
+            if let Some(series) = map.remove(attrs) {
+                self.len.fetch_sub(1, Relaxed);
+                series.touched.store(false, Relaxed);
+                removed.push((series.clone(), series.cell.value()));
+            }
+        }
+        doomed.len()
+    }
+
+    /// Expires idle series, and moves values that reached removed series late into the
+    /// live ones.
+    fn maintain(&self, now: SystemTime) {
+        let late = std::mem::take(&mut *lock(&self.removed));
+        for (series, at_removal) in late {
+            if series.touched.load(Relaxed) {
+                let live = self.series_slow(series.attributes.as_slice());
+                live.cell.absorb_since(&series.cell, &at_removal);
+                live.touched.store(true, Relaxed);
+            }
+        }
+        let Some(expiry) = self.spec.idle_expiry else {
+            return;
+        };
+        let map = self.series.pin();
+        let mut expired = Vec::new();
+        let now_nanos = unix_nanos(now);
+        for (attrs, series) in map.iter() {
+            let idle = now_nanos.saturating_sub(series.last_active.load(Relaxed));
+            if series.touched.swap(false, Relaxed) {
+                series.last_active.store(now_nanos, Relaxed);
+            } else if Duration::from_nanos(idle) >= expiry
+                // A bound handle keeps writing to its series: never expire it.
+                && Arc::strong_count(series) == 1
+            {
+                expired.push(attrs.clone());
+            }
+        }
+        drop(map);
+        if !expired.is_empty() {
+            self.retain(|attrs| !expired.contains(attrs));
+        }
+    }
+
     pub(crate) fn collect(&self, now: SystemTime) -> data::Metric {
+        self.maintain(now);
         let map = self.series.pin();
         let points = map
             .values()
@@ -317,5 +399,73 @@ impl Stream {
             .map(|s| (s.attributes.clone(), s.start_time, s.cell.value()))
             .collect();
         self.spec.metric(self.spec.data(points, now))
+    }
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+    use crate::aggregation::Resolved;
+
+    fn counter_stream(idle: Option<Duration>) -> Stream {
+        Stream::new(StreamSpec {
+            name: "c".into(),
+            description: String::new(),
+            unit: String::new(),
+            aggregation: Resolved::Sum { monotonic: true },
+            number: NumberKind::U64,
+            attribute_keys: None,
+            cardinality_limit: 10,
+            idle_expiry: idle,
+        })
+    }
+
+    fn total(stream: &Stream, at: SystemTime) -> u64 {
+        let MetricData::Sum(sum) = stream.collect(at).data else {
+            panic!()
+        };
+        sum.points
+            .iter()
+            .map(|p| match p.value {
+                Number::U64(v) => v,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    #[test]
+    fn a_value_that_reaches_a_removed_series_is_carried_over() {
+        let stream = counter_stream(None);
+        let attrs = [KeyValue::new("k", "v")];
+        stream.record(Number::U64(1), &attrs);
+        // A recording thread that found the series just before its removal…
+        let found = stream
+            .series
+            .pin()
+            .get(&Attributes::new(attrs.clone()))
+            .cloned()
+            .unwrap();
+        assert_eq!(stream.retain(|_| false), 1);
+        // …adds to it afterwards.
+        found.cell.record(Number::U64(5));
+        found.touched.store(true, Relaxed);
+        let now = SystemTime::now();
+        assert_eq!(total(&stream, now), 5, "the late 5 lands in a new series");
+        assert_eq!(stream.len.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn idle_series_expire_and_bound_ones_do_not() {
+        let stream = counter_stream(Some(Duration::from_secs(10)));
+        let t0 = SystemTime::now();
+        stream.record(Number::U64(1), &[KeyValue::new("k", "idle")]);
+        let bound = stream.series(&[KeyValue::new("k", "bound")]);
+        bound.cell.record(Number::U64(2));
+        assert_eq!(total(&stream, t0), 3);
+        assert_eq!(total(&stream, t0 + Duration::from_secs(5)), 3);
+        // 11 s without a write: the idle series goes, the bound one stays.
+        assert_eq!(total(&stream, t0 + Duration::from_secs(11)), 2);
+        assert_eq!(stream.len.load(Relaxed), 1);
+        drop(bound);
     }
 }

@@ -309,6 +309,7 @@ fn spec(sel: &Selection<'_>, view: Option<&View>, aggregation: Resolved) -> Stre
         cardinality_limit: view
             .and_then(|v| v.cardinality_limit)
             .unwrap_or(sel.cardinality_limit),
+        idle_expiry: None,
     }
 }
 

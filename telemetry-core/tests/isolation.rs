@@ -22,12 +22,25 @@ fn sum_of(metrics: &ResourceMetrics, name: &str, attrs: &[KeyValue]) -> Option<N
         .map(|p| p.value)
 }
 
+/// Keeps the callbacks' deliberate panics quiet: the default hook prints a backtrace, which
+/// on a loaded machine takes longer than the callback timeout and turns a panic into a
+/// timeout. Other panics (failed assertions) are printed as usual.
+fn quiet_callback_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("telemetry-callbacks") {
+            default(info);
+        }
+    }));
+}
+
 #[test]
 fn a_panicking_and_a_stuck_callback_do_not_stop_the_others() {
+    quiet_callback_panics();
     let reader = ManualReader::new();
     let provider = MeterProvider::builder()
         .with_reader(reader.clone())
-        .with_callback_timeout(Some(Duration::from_millis(200)))
+        .with_callback_timeout(Some(Duration::from_millis(500)))
         .with_self_metrics()
         .build();
     let meter = provider.meter("app");
@@ -63,7 +76,7 @@ fn a_panicking_and_a_stuck_callback_do_not_stop_the_others() {
         let started = Instant::now();
         let metrics = reader.collect().unwrap();
         let took = started.elapsed();
-        assert!(took < Duration::from_millis(900), "round {round}: {took:?}");
+        assert!(took < Duration::from_secs(3), "round {round}: {took:?}");
         assert!(metrics.metric("healthy").is_some(), "round {round}");
         assert!(
             metrics.metric("after_the_stuck_one").is_some(),
@@ -185,4 +198,43 @@ fn export_attempts_and_failures_are_counted_per_exporter() {
         .metric("otel.sdk.metric_reader.collection.duration")
         .is_some());
     drop(provider);
+}
+
+#[test]
+fn series_can_be_removed_and_idle_ones_expire() {
+    let reader = ManualReader::new();
+    let provider = MeterProvider::builder()
+        .with_reader(reader.clone())
+        .with_idle_series_expiry(Duration::from_millis(30))
+        .build();
+    let jobs = provider.meter("app").u64_counter("jobs").build().unwrap();
+    let bound = jobs.bind(&[KeyValue::new("job", "bound")]);
+    bound.add(1);
+    for job in ["a", "b", "c"] {
+        jobs.add(1, &[KeyValue::new("job", job)]);
+    }
+    assert!(jobs.remove(&[KeyValue::new("job", "a")]));
+    assert!(!jobs.remove(&[KeyValue::new("job", "zzz")]));
+    assert_eq!(
+        jobs.retain(|attrs| attrs.get("job").is_none_or(|v| v.as_str() != "b")),
+        1
+    );
+    let metrics = reader.collect().unwrap();
+    let job = |v: &str| [KeyValue::new("job", v.to_owned())];
+    assert_eq!(sum_of(&metrics, "jobs", &job("a")), None);
+    assert_eq!(sum_of(&metrics, "jobs", &job("b")), None);
+    assert_eq!(sum_of(&metrics, "jobs", &job("c")), Some(Number::U64(1)));
+
+    // "c" is not written again: after the expiry it is gone; the bound series stays.
+    std::thread::sleep(Duration::from_millis(60));
+    let metrics = reader.collect().unwrap();
+    assert_eq!(sum_of(&metrics, "jobs", &job("c")), None);
+    assert_eq!(
+        sum_of(&metrics, "jobs", &job("bound")),
+        Some(Number::U64(1))
+    );
+    // Written again, it comes back from zero.
+    jobs.add(2, &job("c"));
+    let metrics = reader.collect().unwrap();
+    assert_eq!(sum_of(&metrics, "jobs", &job("c")), Some(Number::U64(2)));
 }

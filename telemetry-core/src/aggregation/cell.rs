@@ -120,6 +120,35 @@ impl Cell {
             _ => false,
         }
     }
+
+    /// Folds what `other` recorded after its value was `since` into this cell (a value that
+    /// reached a series while it was being removed). A last value is taken as it is.
+    pub(crate) fn absorb_since(&self, other: &Cell, since: &CellValue) -> bool {
+        match (self, other.value(), since) {
+            (
+                Cell::Sum { .. } | Cell::Count(_),
+                CellValue::Number(now),
+                CellValue::Number(then),
+            ) => {
+                let late = match (now, *then) {
+                    (Number::F64(a), Number::F64(b)) => Number::F64(a - b),
+                    (Number::I64(a), Number::I64(b)) => Number::I64(a.wrapping_sub(b)),
+                    (a, b) => Number::U64(a.to_bits().wrapping_sub(b.to_bits())),
+                };
+                match self {
+                    Cell::Count(c) => {
+                        c.fetch_add(late.to_bits(), Relaxed);
+                    }
+                    _ => self.record(late),
+                }
+                true
+            }
+            (Cell::Histogram(h), CellValue::Histogram(now), CellValue::Histogram(then)) => {
+                h.absorb(&now.since(then))
+            }
+            _ => self.absorb(other),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -173,6 +173,40 @@ impl HistogramSnapshot {
     pub(crate) fn count(&self) -> u64 {
         self.counts.iter().sum()
     }
+
+    /// What was observed between `earlier` and this snapshot of the same cell. The
+    /// interval's extremes are unknown; the cell's are kept (they bound them).
+    pub(crate) fn since(&self, earlier: &HistogramSnapshot) -> HistogramSnapshot {
+        let n0 = earlier.finite as f64;
+        let n1 = self.finite as f64;
+        let finite = self.finite.saturating_sub(earlier.finite);
+        let (finite_mean, m2) = if finite == 0 {
+            (0.0, 0.0)
+        } else {
+            let nb = finite as f64;
+            let mean_b = (self.finite_mean * n1 - earlier.finite_mean * n0) / nb;
+            let delta = mean_b - earlier.finite_mean;
+            let m2 = self.sum_of_squared_deviation
+                - earlier.sum_of_squared_deviation
+                - delta * delta * n0 * nb / n1;
+            (mean_b, m2.max(0.0))
+        };
+        HistogramSnapshot {
+            bounds: self.bounds.clone(),
+            counts: self
+                .counts
+                .iter()
+                .zip(&earlier.counts)
+                .map(|(a, b)| a.saturating_sub(*b))
+                .collect(),
+            sum: self.sum - earlier.sum,
+            min: self.min,
+            max: self.max,
+            sum_of_squared_deviation: m2,
+            finite,
+            finite_mean,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ impl BoundCells {
             number,
             attribute_keys: None,
             cardinality_limit: 1,
+            idle_expiry: None,
         };
         BoundCells(Box::new([Arc::new(Series::new(
             Attributes::empty(),

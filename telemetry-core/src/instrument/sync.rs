@@ -31,6 +31,22 @@ impl InstrumentCore {
     pub(crate) fn bind(&self, attributes: &[KeyValue]) -> BoundCells {
         BoundCells::new(self.streams.iter().map(|s| s.series(attributes)).collect())
     }
+
+    pub(crate) fn remove(&self, attributes: &[KeyValue]) -> bool {
+        let mut removed = false;
+        for stream in self.streams.iter() {
+            let target = crate::attributes::Attributes::filtered(attributes, stream.spec.filter());
+            removed |= stream.retain(|a| *a != target) > 0;
+        }
+        removed
+    }
+
+    pub(crate) fn retain(
+        &self,
+        mut keep: impl FnMut(&crate::attributes::Attributes) -> bool,
+    ) -> usize {
+        self.streams.iter().map(|s| s.retain(&mut keep)).sum()
+    }
 }
 
 macro_rules! sync_instrument {
@@ -58,6 +74,20 @@ macro_rules! sync_instrument {
 
             pub(crate) fn from_core(core: Arc<InstrumentCore>) -> Self {
                 $name { core, _value: PhantomData }
+            }
+
+            /// Removes the series of `attributes` from the output (a job that finished, a
+            /// pod that is gone); recording to it again starts a new series (a new start
+            /// time). Returns whether one existed. A value recorded while it is being removed
+            /// is not lost: the next collection carries it into the new series.
+            pub fn remove(&self, attributes: &[KeyValue]) -> bool {
+                self.core.remove(attributes)
+            }
+
+            /// Removes every series whose attributes `keep` rejects; returns how many were
+            /// removed (over all views of this instrument). See [`remove`](Self::remove).
+            pub fn retain(&self, keep: impl FnMut(&crate::attributes::Attributes) -> bool) -> usize {
+                self.core.retain(keep)
             }
 
             /// A handle bound to one attribute set: recording through it is one atomic

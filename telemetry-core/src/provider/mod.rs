@@ -175,6 +175,7 @@ pub struct MeterProviderBuilder {
     shutdown_timeout: Option<Duration>,
     callback_timeout: Option<Option<Duration>>,
     self_metrics: bool,
+    idle_expiry: Option<Duration>,
 }
 
 impl fmt::Debug for MeterProviderBuilder {
@@ -251,6 +252,38 @@ impl MeterProviderBuilder {
         self
     }
 
+    /// Drops series of synchronous instruments that nobody wrote for `idle` from the output
+    /// (checked at each collection): per-request or per-pod attribute values stop piling up.
+    /// Off by default: a cumulative series is kept for the life of the process, as in
+    /// Prometheus clients. A series written again after it expired comes back as a new
+    /// series with a new start time (a counter reset to consumers). Series with a live bound
+    /// handle ([`Counter::bind`](crate::Counter::bind)) never expire. Remove series
+    /// explicitly with [`Counter::remove`](crate::Counter::remove) / `retain`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telemetry_core::{KeyValue, ManualReader, MeterProvider};
+    ///
+    /// let reader = ManualReader::new();
+    /// let provider = MeterProvider::builder()
+    ///     .with_reader(reader.clone())
+    ///     .with_idle_series_expiry(Duration::from_millis(1))
+    ///     .build();
+    /// let jobs = provider.meter("app").u64_counter("jobs").build()?;
+    /// jobs.add(1, &[KeyValue::new("job", "nightly")]);
+    /// assert!(reader.collect()?.metric("jobs").is_some()); // written since the last collection
+    /// std::thread::sleep(Duration::from_millis(5));
+    /// assert!(reader.collect()?.metric("jobs").is_none()); // idle for 5 ms: expired
+    /// jobs.add(1, &[KeyValue::new("job", "nightly")]);
+    /// assert!(reader.collect()?.metric("jobs").is_some()); // back, from 1
+    /// # Ok::<(), telemetry_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_idle_series_expiry(mut self, idle: Duration) -> Self {
+        self.idle_expiry = Some(idle);
+        self
+    }
+
     /// Records the SDK's own metrics into this provider (scope [`SELF_METRICS_SCOPE`]):
     /// collection durations, callback failures, measurements folded by cardinality limits,
     /// export attempts and failures per periodic exporter. Off by default.
@@ -290,6 +323,7 @@ impl MeterProviderBuilder {
             Resource::from_env().merge(&self.resource),
             self.views,
             self.cardinality_limit.unwrap_or(DEFAULT_CARDINALITY_LIMIT),
+            self.idle_expiry,
             self.callback_timeout
                 .unwrap_or(Some(callbacks::DEFAULT_CALLBACK_TIMEOUT)),
         ));

@@ -54,6 +54,7 @@ pub(crate) struct Pipeline {
     pub(crate) resource: Resource,
     views: Vec<View>,
     cardinality_limit: usize,
+    idle_expiry: Option<Duration>,
     registry: Mutex<Registry>,
     pub(crate) callbacks: Callbacks,
     shut_down: AtomicBool,
@@ -96,12 +97,14 @@ impl Pipeline {
         resource: Resource,
         views: Vec<View>,
         cardinality_limit: usize,
+        idle_expiry: Option<Duration>,
         callback_timeout: Option<Duration>,
     ) -> Self {
         Pipeline {
             resource,
             views,
             cardinality_limit,
+            idle_expiry,
             registry: Mutex::new(Registry::default()),
             callbacks: Callbacks::new(callback_timeout),
             self_metrics: std::sync::OnceLock::new(),
@@ -191,7 +194,10 @@ impl Pipeline {
         }
         let streams = resolve(&self.views, &self.selection(&d))?
             .into_iter()
-            .map(|spec| Arc::new(Stream::new(spec)))
+            .map(|mut spec| {
+                spec.idle_expiry = self.idle_expiry;
+                Arc::new(Stream::new(spec))
+            })
             .collect();
         let core = Arc::new(InstrumentCore { streams });
         Self::insert(&mut reg, scope, &d, Registered::Sync(core.clone()));
