@@ -115,6 +115,18 @@ sync_instrument!(
 
 impl<T: CounterValue> Counter<T> {
     /// Adds `value` to the series of `attributes`; a negative or NaN `f64` is ignored.
+    ///
+    /// A `u64` total wraps around past `u64::MAX` (one atomic add, as the hardware does;
+    /// consumers see a counter reset). An `f64` total saturates at `+Inf`.
+    ///
+    /// ```
+    /// # use telemetry_core::testing::TestProvider;
+    /// let t = TestProvider::new();
+    /// let c = t.meter().u64_counter("wraps").build().unwrap();
+    /// c.add(u64::MAX, &[]);
+    /// c.add(2, &[]);
+    /// t.snapshot().assert_sum("wraps", &[], 1u64);
+    /// ```
     #[inline]
     pub fn add(&self, value: T, attributes: &[KeyValue]) {
         if value.is_valid_increment() {
