@@ -3,7 +3,7 @@
 //!
 //! | feature | module | what it gives |
 //! |---|---|---|
-//! | `prometheus` | [`prometheus`] | text exposition format 0.0.4 encoder, a pull reader, and a blocking `GET /metrics` endpoint (`tiny_http`, no async runtime) |
+//! | `prometheus` | [`prometheus`] | text exposition format 0.0.4 encoder, a pull reader, and a hardened blocking `GET /metrics` endpoint (one `mio` event loop and a few render threads: connection, size and time limits, basic/bearer auth, TLS with `prometheus-tls`; no async runtime) |
 //! | `otlp` | [`otlp`] | OTLP/HTTP push (protobuf or JSON, gzip, retries); blocking, no async runtime |
 //! | `pushgateway` | [`pushgateway`] | push to a Prometheus Pushgateway (PUT/POST/DELETE, grouping keys, auth, gzip, retries, final push at shutdown); blocking, no async runtime |
 //! | `stackdriver` | [`stackdriver`] | Google Cloud Monitoring API v3 (REST/JSON): descriptors, distributions, the API's write rules, service-account / metadata-server auth; blocking, no async runtime |
