@@ -1,0 +1,3 @@
+#![no_main]
+// See `telemetry_fuzz::openmetrics_encoder` for the invariants this target checks.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| telemetry_fuzz::openmetrics_encoder(data));
