@@ -150,9 +150,13 @@ EMPTY_LABEL_VALUE = resource(0, [], [("", None, [
     # g{a=""} 1 and g 2: one series for Prometheus, which drops empty-valued labels.
     metric("g", "gauge", [([("a", "")], ("u", 1)), ([], ("u", 2))]),
 ])])
+STATESET_LABEL_CLASH = resource(0, [], [("", None, [
+    # a_b{a_b="x",a_b="on"} 1: the attribute a_b and the state label of the state set a.b.
+    metric("a.b", "stateset", [([("a_b", "x")], "on", True)]),
+])])
 FINDINGS = {
-    "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE},
-    "openmetrics_encoder": {"empty-label-value": EMPTY_LABEL_VALUE},
+    "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH},
+    "openmetrics_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH},
 }
 
 

@@ -92,8 +92,9 @@ pub fn check(input: &Input, out: &str, warnings: &[Warning], dialect: Dialect) {
     }
 }
 
-/// The name of the empty-label-value check in [`crate::KNOWN_FINDINGS`].
+/// Names of checks in [`crate::KNOWN_FINDINGS`].
 const EMPTY_LABEL_VALUES: &str = "empty-label-values";
+const STATESET_LABEL_CLASH: &str = "stateset-label-clash";
 
 fn structure(blocks: &[Block], dialect: Dialect) -> Result<(), String> {
     // Which family owns each name, as a family name or a sample name.
@@ -139,7 +140,10 @@ fn structure(blocks: &[Block], dialect: Dialect) -> Result<(), String> {
                 if !expo::is_label_name(label) || label.starts_with("__") {
                     return Err(format!("label name {label:?} in {}", s.name));
                 }
-                if !names.insert(label.as_str()) {
+                // Known: a state set's state label is named like the family, and an
+                // attribute sanitised to that name is not renamed.
+                let known = label == family && !crate::enabled(STATESET_LABEL_CLASH);
+                if !names.insert(label.as_str()) && !known {
                     return Err(format!(
                         "label {label} twice in {}{}",
                         s.name,

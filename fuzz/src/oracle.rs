@@ -199,6 +199,9 @@ pub struct Family {
     pub kind: &'static str,
     /// The first non-empty description.
     pub help: String,
+    /// Whether a point gave it a series (written even when OpenMetrics leaves out every
+    /// value of its series).
+    pub series: bool,
     /// The OpenMetrics `# UNIT`.
     pub unit: Option<String>,
 }
@@ -266,15 +269,7 @@ impl Expected {
             .into_values()
             .map(|f| (f.name.clone(), f))
             .collect();
-        let samples = &expected.samples;
-        expected.families.retain(|name, family| {
-            // A family is written when it has a sample: its name, or name + a suffix.
-            samples.keys().any(|(sample, _)| {
-                sample
-                    .strip_prefix(name.as_str())
-                    .is_some_and(|suffix| family_suffixes(family.kind, dialect).contains(&suffix))
-            })
-        });
+        expected.families.retain(|_, family| family.series);
         expected
     }
 
@@ -290,10 +285,18 @@ impl Expected {
             name: name.to_owned(),
             kind,
             help: String::new(),
+            series: false,
             unit,
         });
         if family.help.is_empty() {
             family.help = help.to_owned();
+        }
+    }
+
+    /// Marks the family of `base` as having a series.
+    fn series(&mut self, base: &str) {
+        if let Some(family) = self.families.get_mut(base) {
+            family.series = true;
         }
     }
 
@@ -329,6 +332,7 @@ impl Expected {
                 for p in &s.points {
                     let l = point_labels(&p.attributes);
                     self.label_sets.push(l.clone());
+                    self.series(&base);
                     let valid = match p.value {
                         Number::U64(_) => true,
                         Number::I64(v) => v >= 0,
@@ -352,6 +356,7 @@ impl Expected {
                 for p in &g.points {
                     let l = point_labels(&p.attributes);
                     self.label_sets.push(l.clone());
+                    self.series(&base);
                     self.sample(base.clone(), l, Expect::number(p.value));
                 }
             }
@@ -359,6 +364,7 @@ impl Expected {
                 for p in &g.points {
                     let l = point_labels(&p.attributes);
                     self.label_sets.push(l.clone());
+                    self.series(&base);
                     self.sample(format!("{base}_info"), l, Expect::number(p.value));
                 }
             }
@@ -370,6 +376,7 @@ impl Expected {
                     let Some(state) = p.attributes.get(&metric.name) else {
                         continue;
                     };
+                    self.series(&base);
                     let bit = match p.value {
                         Number::U64(0) | Number::I64(0) => "0",
                         Number::F64(v) if v == 0.0 => "0",
@@ -383,6 +390,7 @@ impl Expected {
                 for p in &h.points {
                     let l = point_labels(&p.attributes);
                     self.label_sets.push(l.clone());
+                    self.series(&base);
                     self.histogram(&base, kind, l, p, dialect, help);
                 }
             }
@@ -390,6 +398,7 @@ impl Expected {
                 for p in &s.points {
                     let l = point_labels(&p.attributes);
                     self.label_sets.push(l.clone());
+                    self.series(&base);
                     for &(q, v) in &p.quantiles {
                         if om && (!(0.0..=1.0).contains(&q) || v < 0.0) {
                             continue;
@@ -446,6 +455,7 @@ impl Expected {
                 for suffix in ["_gcount", "_gsum"] {
                     let name = format!("{base}{suffix}");
                     self.family(&name, &name, "gauge", help, None);
+                    self.series(&name);
                 }
             }
             self.sample(format!("{base}_gcount"), l.clone(), total);
