@@ -4,6 +4,7 @@
 #   benches/summary.sh [criterion flags...]
 #   benches/summary.sh --warm-up-time 1 --measurement-time 2   # a short run
 #   SKIP_BENCH=1 benches/summary.sh                            # table of the last run only
+#   BENCH_CLOCK=wall benches/summary.sh ...                    # wall time, not CPU time
 #
 # Rows 1-8 are criterion medians (target/criterion/<row>/<library>/new/estimates.json);
 # row 9 runs the series_memory binary once per library (one process each).
@@ -22,4 +23,10 @@ for library in telemetry prometheus-client prometheus metrics opentelemetry meas
     "$target/release/series_memory" "$library" >>"$tsv"
 done
 
+if [ "${BENCH_CLOCK:-}" = wall ]; then
+    echo "Clock: wall time."
+else
+    echo "Clock: each thread's CPU time (BENCH_CLOCK=wall for wall time)."
+fi
+echo
 "$target/release/bench_summary" "$target/criterion" "$tsv"

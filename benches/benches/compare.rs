@@ -8,8 +8,101 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Bencher, Criterion};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{Bencher, Criterion, Throughput};
 use telemetry_benches::{observations, Family, Format, Library, BUCKETS};
+
+/// The clock every benchmark reads: the thread's CPU time by default on Linux, wall time
+/// with `BENCH_CLOCK=wall` (and elsewhere). Set once in `main`.
+static NOW: std::sync::OnceLock<fn() -> Duration> = std::sync::OnceLock::new();
+
+fn now() -> Duration {
+    NOW.get().copied().unwrap_or(wall_now)()
+}
+
+fn wall_now() -> Duration {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// CPU time of the calling thread: on a shared machine, the time it spends descheduled is
+/// not counted (stalls on a contended cache line still are).
+#[cfg(target_os = "linux")]
+fn thread_cpu_now() -> Duration {
+    use rustix::time::{clock_gettime, ClockId};
+    let t = clock_gettime(ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// A criterion measurement reading [`now`].
+struct Clock;
+
+/// Formats nanoseconds as criterion's wall-time formatter does.
+struct Nanoseconds;
+
+impl ValueFormatter for Nanoseconds {
+    fn scale_values(&self, ns: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = if ns < 1e3 {
+            (1.0, "ns")
+        } else if ns < 1e6 {
+            (1e-3, "µs")
+        } else if ns < 1e9 {
+            (1e-6, "ms")
+        } else {
+            (1e-9, "s")
+        };
+        for v in values {
+            *v *= factor;
+        }
+        unit
+    }
+
+    fn scale_throughputs(
+        &self,
+        ns: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let per = match *throughput {
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) | Throughput::Bits(n) => n,
+            Throughput::Elements(n) | Throughput::ElementsAndBytes { elements: n, .. } => n,
+        } as f64;
+        // Per second whatever the typical value: throughputs are not used by this suite.
+        let _ = ns;
+        for v in values {
+            *v = per * 1e9 / *v;
+        }
+        "/s"
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for Clock {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        now()
+    }
+    fn end(&self, start: Duration) -> Duration {
+        now().saturating_sub(start)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &Nanoseconds
+    }
+}
 
 /// The label values of the fixed-cardinality rows, as enums: each library's own derive
 /// where it has one (`EnumLabel` ours, `FixedCardinalityLabel` measured's), and the
@@ -177,7 +270,7 @@ impl Fixtures {
 }
 
 /// Row 1: one unlabelled counter, through the handle each library hands out.
-fn counter_no_attributes(c: &mut Criterion, f: &Fixtures) {
+fn counter_no_attributes(c: &mut Criterion<Clock>, f: &Fixtures) {
     let mut g = c.benchmark_group("1_counter_add_no_attributes");
     let raw = AtomicU64::new(0);
     g.bench_function("atomic", |b| {
@@ -212,7 +305,7 @@ fn counter_no_attributes(c: &mut Criterion, f: &Fixtures) {
 }
 
 /// Row 2: `method="GET"`, `status="200"` as strings, the series looked up on every add.
-fn counter_string_attributes(c: &mut Criterion, f: &Fixtures) {
+fn counter_string_attributes(c: &mut Criterion<Clock>, f: &Fixtures) {
     let mut g = c.benchmark_group("2_counter_add_2_string_attributes");
     // Opaque to the optimiser, so no library gets its hashing folded at compile time.
     let values = || black_box(("GET", "200"));
@@ -277,7 +370,7 @@ fn counter_string_attributes(c: &mut Criterion, f: &Fixtures) {
 }
 
 /// Row 3: the same two labels as enums, the series looked up on every add.
-fn counter_enum_attributes(c: &mut Criterion, f: &Fixtures) {
+fn counter_enum_attributes(c: &mut Criterion<Clock>, f: &Fixtures) {
     use telemetry_core::EnumLabel as _;
 
     let mut g = c.benchmark_group("3_counter_add_2_enum_attributes");
@@ -337,7 +430,7 @@ fn counter_enum_attributes(c: &mut Criterion, f: &Fixtures) {
 }
 
 /// Row 4: the labelled series resolved once, then added to through the handle.
-fn bound_counter(c: &mut Criterion, f: &Fixtures) {
+fn bound_counter(c: &mut Criterion<Clock>, f: &Fixtures) {
     let mut g = c.benchmark_group("4_bound_counter_add");
     let raw = AtomicU64::new(0);
     g.bench_function("atomic", |b| {
@@ -393,7 +486,7 @@ fn bound_counter(c: &mut Criterion, f: &Fixtures) {
 }
 
 /// Times `iters` observations, cycling through the precomputed values.
-fn cycle(b: &mut Bencher<'_>, values: &[f64], mut record: impl FnMut(f64)) {
+fn cycle(b: &mut Bencher<'_, Clock>, values: &[f64], mut record: impl FnMut(f64)) {
     let mut i = 0usize;
     b.iter(|| {
         record(black_box(values[i & 1023]));
@@ -402,7 +495,7 @@ fn cycle(b: &mut Bencher<'_>, values: &[f64], mut record: impl FnMut(f64)) {
 }
 
 /// Row 5: an unlabelled histogram with the 14 bounds of [`BUCKETS`], varying values.
-fn histogram(c: &mut Criterion, f: &Fixtures) {
+fn histogram(c: &mut Criterion<Clock>, f: &Fixtures) {
     let mut g = c.benchmark_group("5_histogram_observe_14_buckets");
     let values = observations();
 
@@ -435,11 +528,11 @@ fn histogram(c: &mut Criterion, f: &Fixtures) {
     let m = metrics::histogram!("r5");
     g.bench_function(Library::Metrics.id(), |b| {
         b.iter_custom(|iters| {
-            let start = Instant::now();
+            let start = now();
             for i in 0..iters {
                 m.record(black_box(values[i as usize & 1023]));
             }
-            let elapsed = start.elapsed();
+            let elapsed = now() - start;
             f.metrics_handle.run_upkeep();
             elapsed
         })
@@ -463,7 +556,7 @@ fn histogram(c: &mut Criterion, f: &Fixtures) {
 
 /// Two threads add to one counter at once; the time is each thread's own, per add (the
 /// mean of the two threads' elapsed times over `iters` adds each).
-fn two_threads(b: &mut Bencher<'_>, op: impl Fn() + Sync) {
+fn two_threads(b: &mut Bencher<'_, Clock>, op: impl Fn() + Sync) {
     b.iter_custom(|iters| {
         let start = Barrier::new(2);
         let total: Duration = thread::scope(|s| {
@@ -471,11 +564,11 @@ fn two_threads(b: &mut Bencher<'_>, op: impl Fn() + Sync) {
                 .map(|_| {
                     s.spawn(|| {
                         start.wait();
-                        let t = Instant::now();
+                        let t = now();
                         for _ in 0..iters {
                             op();
                         }
-                        t.elapsed()
+                        now() - t
                     })
                 })
                 .collect();
@@ -486,7 +579,7 @@ fn two_threads(b: &mut Bencher<'_>, op: impl Fn() + Sync) {
 }
 
 /// Row 6: row 1's unlabelled counters, contended by two threads.
-fn contended(c: &mut Criterion, f: &Fixtures) {
+fn contended(c: &mut Criterion<Clock>, f: &Fixtures) {
     let mut g = c.benchmark_group("6_counter_add_2_threads");
     let raw = AtomicU64::new(0);
     g.bench_function("atomic", |b| {
@@ -531,7 +624,7 @@ fn contended(c: &mut Criterion, f: &Fixtures) {
 }
 
 /// Row 7: collect and encode one family of 10,000 series, in each format a library writes.
-fn encode(c: &mut Criterion) {
+fn encode(c: &mut Criterion<Clock>) {
     const SERIES: usize = 10_000;
     for (group, format) in [
         ("7a_encode_10k_series_text_004", Format::Text),
@@ -553,11 +646,7 @@ fn encode(c: &mut Criterion) {
 
 /// Ours again, in two halves (extra ids, not in the table's main columns): the reader's
 /// collection alone, and the encoder alone on a collection made beforehand.
-fn ours_split(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    format: Format,
-    series: usize,
-) {
+fn ours_split(g: &mut criterion::BenchmarkGroup<'_, Clock>, format: Format, series: usize) {
     use telemetry_core::{KeyValue, ManualReader, MeterProvider};
     use telemetry_exporters::prometheus::{encode_openmetrics, encode_text, TextOptions};
 
@@ -596,7 +685,7 @@ fn ours_split(
 
 /// Row 8: the EV example's derived collectors (33 fields, `vehicle_id` on each point),
 /// collected and encoded as text 0.0.4 by our exporter, as a scrape does.
-fn derived(c: &mut Criterion) {
+fn derived(c: &mut Criterion<Clock>) {
     use telemetry_examples::ev::{ChargeState, DriveState, EvMetricData};
     use telemetry_exporters::prometheus::PrometheusExporter;
 
@@ -639,7 +728,7 @@ fn derived(c: &mut Criterion) {
     drop(registered);
 }
 
-fn all(c: &mut Criterion) {
+fn all(c: &mut Criterion<Clock>) {
     let fixtures = Fixtures::new();
     counter_no_attributes(c, &fixtures);
     counter_string_attributes(c, &fixtures);
@@ -651,5 +740,26 @@ fn all(c: &mut Criterion) {
     derived(c);
 }
 
-criterion_group!(benches, all);
-criterion_main!(benches);
+fn main() {
+    let wall =
+        cfg!(not(target_os = "linux")) || std::env::var("BENCH_CLOCK").is_ok_and(|v| v == "wall");
+    #[cfg(target_os = "linux")]
+    let clock: fn() -> Duration = if wall { wall_now } else { thread_cpu_now };
+    #[cfg(not(target_os = "linux"))]
+    let clock: fn() -> Duration = wall_now;
+    NOW.set(clock).expect("set once");
+    eprintln!(
+        "clock: {}",
+        if wall {
+            "wall time"
+        } else {
+            "thread CPU time (BENCH_CLOCK=wall for wall time)"
+        }
+    );
+
+    let mut criterion = Criterion::default()
+        .with_measurement(Clock)
+        .configure_from_args();
+    all(&mut criterion);
+    criterion.final_summary();
+}
