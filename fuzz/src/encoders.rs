@@ -66,12 +66,14 @@ pub fn check(input: &Input, out: &str, warnings: &[Warning], dialect: Dialect) {
         for sample in &block.samples {
             let mut labels = sample.labels.clone();
             labels.sort();
+            // The label the format adds (`le`, `quantile`, a state set's state) is written
+            // last.
             let extra = ["le", "quantile", block.name.as_str()];
             let found = known.contains(&labels)
-                || extra.iter().any(|x| {
-                    let mut without = labels.clone();
-                    without.retain(|(k, _)| k != x);
-                    without.len() + 1 == labels.len() && known.contains(&without)
+                || sample.labels.last().is_some_and(|(last, _)| {
+                    let mut without = sample.labels[..sample.labels.len() - 1].to_vec();
+                    without.sort();
+                    extra.contains(&last.as_str()) && known.contains(&without)
                 });
             if !found {
                 fail(format!(

@@ -119,7 +119,7 @@ pub fn parse_openmetrics(out: &str) -> Result<Vec<Block>, String> {
         return Err("`# EOF` is not on a line of its own".into());
     }
     let mut blocks: Vec<Block> = Vec::new();
-    for (n, line) in body.lines().enumerate() {
+    for (n, line) in body.split_terminator('\n').enumerate() {
         let at = |e: String| format!("line {}: {e}: {line:?}", n + 1);
         if line.is_empty() {
             return Err(at("an empty line".into()));

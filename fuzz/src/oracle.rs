@@ -267,9 +267,9 @@ impl Expected {
         let families = std::mem::take(&mut expected.families);
         expected.families = families
             .into_values()
+            .filter(|f| f.series)
             .map(|f| (f.name.clone(), f))
             .collect();
-        expected.families.retain(|_, family| family.series);
         expected
     }
 
