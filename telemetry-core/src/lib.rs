@@ -29,6 +29,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod aggregation;
+mod attribute_set;
 mod attributes;
 #[cfg(feature = "opentelemetry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
@@ -38,6 +39,7 @@ mod data;
 mod enum_label;
 mod error;
 pub mod export;
+pub mod family;
 pub mod instrument;
 mod name;
 mod number;
@@ -53,6 +55,7 @@ pub mod timing;
 pub mod __private;
 
 pub use aggregation::{Aggregation, DEFAULT_BUCKETS};
+pub use attribute_set::{AttributeField, AttributeSet};
 pub use attributes::{Attributes, Key, KeyValue, Value};
 pub use collector::{MetricCollector, ObservedState, Registered, ValueKind};
 pub use data::{
@@ -63,6 +66,7 @@ pub use data::{
 pub use enum_label::EnumLabel;
 pub use error::Error;
 pub use export::PushExporter;
+pub use family::{CounterFamily, GaugeFamily, HistogramFamily, SummaryFamily, UpDownCounterFamily};
 pub use instrument::{
     BoundCounter, BoundGauge, BoundHistogram, BoundSummary, BoundUpDownCounter, Counter, Gauge,
     Histogram, Info, InstrumentKind, Measure, Measurement, ObservableCounter, ObservableGauge,
@@ -115,6 +119,10 @@ pub use telemetry_derive::instrument_fn;
 /// enum labels](derive@MetricCollector#state-sets-and-enum-labels) in the derive guide.
 #[cfg(feature = "derive")]
 pub use telemetry_derive::EnumLabel;
+/// Derives [`AttributeSet`](trait@AttributeSet) for a struct with named fields: see
+/// [Attribute sets](derive@MetricCollector#attribute-sets) in the derive guide.
+#[cfg(feature = "derive")]
+pub use telemetry_derive::AttributeSet;
 #[cfg(feature = "derive")]
 #[doc = include_str!("../DERIVE.md")]
 pub use telemetry_derive::MetricCollector;

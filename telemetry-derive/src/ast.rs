@@ -36,7 +36,7 @@ pub(crate) enum Role {
     /// `#[metric(state_set)]`: an `EnumLabel` enum (or `Option` of one) observed at
     /// collection, one series per state.
     State,
-    /// A bound handle, bound at registration.
+    /// A bound handle or an instrument family, bound at registration.
     Instrument(Instrument),
     /// `#[metric(flatten)]`: a nested collector.
     Flatten,
@@ -60,15 +60,27 @@ pub(crate) enum Instrument {
     Gauge,
     Histogram,
     Summary,
+    /// The families (`CounterFamily<S, T>`, ...): one series per attribute set `S`, each
+    /// with the collector's attributes in front of the set's.
+    CounterFamily,
+    UpDownCounterFamily,
+    GaugeFamily,
+    HistogramFamily,
+    SummaryFamily,
 }
 
 impl Instrument {
-    const ALL: [Instrument; 5] = [
+    const ALL: [Instrument; 10] = [
         Instrument::Counter,
         Instrument::UpDownCounter,
         Instrument::Gauge,
         Instrument::Histogram,
         Instrument::Summary,
+        Instrument::CounterFamily,
+        Instrument::UpDownCounterFamily,
+        Instrument::GaugeFamily,
+        Instrument::HistogramFamily,
+        Instrument::SummaryFamily,
     ];
 
     pub(crate) fn type_name(self) -> &'static str {
@@ -78,7 +90,17 @@ impl Instrument {
             Instrument::Gauge => "BoundGauge",
             Instrument::Histogram => "BoundHistogram",
             Instrument::Summary => "BoundSummary",
+            Instrument::CounterFamily => "CounterFamily",
+            Instrument::UpDownCounterFamily => "UpDownCounterFamily",
+            Instrument::GaugeFamily => "GaugeFamily",
+            Instrument::HistogramFamily => "HistogramFamily",
+            Instrument::SummaryFamily => "SummaryFamily",
         }
+    }
+
+    /// Whether it takes `buckets`: a `BoundHistogram` or a `HistogramFamily`.
+    pub(crate) fn has_buckets(self) -> bool {
+        matches!(self, Instrument::Histogram | Instrument::HistogramFamily)
     }
 }
 
@@ -283,7 +305,15 @@ mod tests {
 
     #[test]
     fn classification() {
-        let cases: [(Type, Role); 11] = [
+        let cases: [(Type, Role); 13] = [
+            (
+                syn::parse_quote!(CounterFamily<Http, u64>),
+                Role::Instrument(Instrument::CounterFamily),
+            ),
+            (
+                syn::parse_quote!(telemetry_core::HistogramFamily<Http, f64>),
+                Role::Instrument(Instrument::HistogramFamily),
+            ),
             (syn::parse_quote!(u64), Role::Value(Value::Number)),
             (syn::parse_quote!(bool), Role::Value(Value::Bool)),
             (syn::parse_quote!(Option<bool>), Role::Value(Value::Bool)),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use quote::ToTokens;
 
-use crate::ast::{Container, Field, Instrument, Role, Value};
+use crate::ast::{Container, Field, Role, Value};
 use crate::attr::{Bound, Kind};
 use crate::ctxt::Ctxt;
 use crate::symbol::{ATTRIBUTE, BUCKETS, DESCRIPTION, FLATTEN, INFO, NAME, STATE_SET, UNIT};
@@ -134,8 +134,9 @@ fn check_type(cx: &Ctxt, field: &Field<'_>) {
         cx.error_spanned_by(
             field.ty,
             "unsupported metric field type: expected an integer, a float, `bool`, `Duration`, \
-             an `Option` of those, or a `BoundCounter`, `BoundUpDownCounter`, `BoundGauge`, \
-             `BoundHistogram` or `BoundSummary`; mark a nested collector `#[metric(flatten)]`, \
+             an `Option` of those, a `BoundCounter`, `BoundUpDownCounter`, `BoundGauge`, \
+             `BoundHistogram` or `BoundSummary`, or a `CounterFamily`, `UpDownCounterFamily`, \
+             `GaugeFamily`, `HistogramFamily` or `SummaryFamily`; mark a nested collector `#[metric(flatten)]`, \
              a label `#[metric(attribute)]` and an `EnumLabel` enum `#[metric(state_set)]`",
         );
     }
@@ -197,7 +198,7 @@ fn check_attribute(cx: &Ctxt, field: &Field<'_>) {
 /// |-----------------------|-------------------|-----------------------------|-------------|
 /// | numbers, `Duration`   | yes               | yes                         | (*)         |
 /// | `bool`                | yes               | no: 1/0 is a state          | (*)         |
-/// | `Bound*` instruments  | no: the type decides the kind                   | no          |
+/// | instruments, families | no: the type decides the kind                   | no          |
 /// | other types           | unsupported                                     | yes (*)     |
 ///
 /// (*) `state_set` makes the field a [`Role::State`] whatever its type looks like; the
@@ -242,17 +243,17 @@ fn check_state_set(cx: &Ctxt, field: &Field<'_>) {
     }
 }
 
-/// `buckets` only on a `BoundHistogram`; bounds finite and strictly increasing.
+/// `buckets` only on a `BoundHistogram` or `HistogramFamily`; bounds finite and strictly increasing.
 fn check_buckets(cx: &Ctxt, field: &Field<'_>) {
     let Some(buckets) = &field.attrs.buckets else {
         return;
     };
     match field.role {
-        Role::Instrument(Instrument::Histogram) => {}
+        Role::Instrument(instrument) if instrument.has_buckets() => {}
         Role::Value(_) | Role::State | Role::Instrument(_) => {
             cx.error_spanned_by(
                 &buckets.key,
-                "`buckets` only applies to `BoundHistogram` fields",
+                "`buckets` only applies to `BoundHistogram` and `HistogramFamily` fields",
             );
             return;
         }

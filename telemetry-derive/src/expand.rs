@@ -223,7 +223,7 @@ pub(crate) fn send_sync_static() -> syn::WherePredicate {
 }
 
 /// `tokens` with every span, inside groups too, set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {

@@ -1,10 +1,11 @@
-//! The derives behind `telemetry_core::MetricCollector` and `telemetry_core::EnumLabel`. Use
-//! them through `telemetry-core`'s `derive` feature; they are documented where
-//! `telemetry_core` re-exports them (the user guide, with the attribute reference, is
-//! `telemetry-core/DERIVE.md`).
+//! The derives behind `telemetry_core::MetricCollector`, `telemetry_core::EnumLabel` and
+//! `telemetry_core::AttributeSet`. Use them through `telemetry-core`'s `derive` feature; they
+//! are documented where `telemetry_core` re-exports them (the user guide, with the attribute
+//! reference, is `telemetry-core/DERIVE.md`).
 
 mod ast;
 mod attr;
+mod attribute_set;
 mod case;
 mod check;
 mod ctxt;
@@ -28,6 +29,14 @@ pub fn derive_metric_collector(input: proc_macro::TokenStream) -> proc_macro::To
 pub fn derive_enum_label(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     label::derive(&input).into()
+}
+
+/// Implemented by the `telemetry-derive` crate; use it through `telemetry_core`'s `derive`
+/// feature. (When re-exported, rustdoc appends this line to the re-export's documentation.)
+#[proc_macro_derive(AttributeSet, attributes(attribute))]
+pub fn derive_attribute_set(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    attribute_set::derive(&input).into()
 }
 
 /// Implemented by the `telemetry-derive` crate; use it through `telemetry_core`'s `derive`

@@ -1,5 +1,5 @@
-//! The keywords of `#[metric(...)]` and `#[label(...)]`, one constant each, so a keyword is
-//! spelled once.
+//! The keywords of `#[metric(...)]`, `#[label(...)]` and `#[attribute(...)]`, one constant
+//! each, so a keyword is spelled once.
 
 use std::fmt::{self, Display};
 
@@ -10,6 +10,9 @@ pub(crate) struct Symbol(&'static str);
 
 pub(crate) const METRIC: Symbol = Symbol("metric");
 pub(crate) const LABEL: Symbol = Symbol("label");
+/// `#[attribute(...)]` of `#[derive(AttributeSet)]` is matched by `ATTRIBUTE`; its errors name
+/// it by the derive ("unknown AttributeSet attribute `skip`"), not "attribute attribute".
+pub(crate) const ATTRIBUTE_SET: Symbol = Symbol("AttributeSet");
 pub(crate) const DOC: Symbol = Symbol("doc");
 pub(crate) const DEPRECATED: Symbol = Symbol("deprecated");
 
