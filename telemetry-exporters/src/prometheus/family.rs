@@ -501,7 +501,8 @@ fn drop_clashes(families: &mut Families<'_>, format: Format, warnings: &mut Vec<
 /// Attribute keys are sanitised; when several keys land on one label name, their values are
 /// joined with `;` in the order of the original keys (sorted bytewise), as the OpenTelemetry
 /// Prometheus compatibility rules ask: `{a.b="1", a_b="2"}` → `a_b="1;2"`. An attribute
-/// named like the label the format adds (`le`, `quantile`) gets the `exported_` prefix.
+/// named like the label the format adds (`le`, `quantile`, a state set's own name) gets the
+/// `exported_` prefix. An empty value means "no label" in Prometheus: it is left out.
 /// Scope labels (`otel_scope_name`, `otel_scope_version`) come last and merge the same way.
 fn labels<'a>(
     attributes: impl Iterator<Item = &'a KeyValue>,
@@ -520,11 +521,18 @@ fn labels<'a>(
         }
     };
     for kv in attributes {
+        let value = kv.value.as_str();
+        if value.is_empty() {
+            // Prometheus has no empty labels: `{a=""}` is the series without `a`. Leaving it
+            // out makes such a series collide with the one without the attribute, which is
+            // then reported as a duplicate instead of written twice.
+            continue;
+        }
         let mut name = sanitize_label_name(&kv.key);
         if reserved == Some(&*name) {
             name = Cow::Owned(format!("{EXPORTED}{name}"));
         }
-        add(name, kv.value.as_str());
+        add(name, value);
     }
     if let Some(scope) = scope {
         add(Cow::Borrowed("otel_scope_name"), Cow::Borrowed(&scope.name));
@@ -542,6 +550,9 @@ fn states<'a>(
     metric: &'a str,
     scope: Option<&'a Scope>,
 ) -> impl Iterator<Item = (Labels<'a>, Option<Cow<'a, str>>, Number)> + 'a {
+    // An attribute whose name sanitises to the state label's (`door.state` next to the state
+    // set `door_state`) gets the `exported_` prefix, as `le` does for histograms.
+    let state_label = sanitize_label_name(metric).into_owned();
     points.iter().map(move |p| {
         let state = p
             .attributes
@@ -549,7 +560,7 @@ fn states<'a>(
             .find(|kv| kv.key == metric)
             .map(|kv| kv.value.as_str());
         let others = p.attributes.iter().filter(|kv| kv.key != metric);
-        (labels(others, scope, None), state, p.value)
+        (labels(others, scope, Some(&state_label)), state, p.value)
     })
 }
 

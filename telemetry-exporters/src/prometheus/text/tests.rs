@@ -674,3 +674,65 @@ fn two_providers_with_one_resource_give_one_target_info() {
         }]
     );
 }
+
+#[test]
+fn an_empty_label_value_is_no_label_and_its_twin_is_a_duplicate() {
+    // Found by the `text_encoder` fuzz target: `{a=""}` and `{}` are one series to Prometheus.
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "g",
+            "x",
+            gauge(vec![
+                point(1u64, &[KeyValue::new("a", "")]),
+                point(2u64, &[]),
+            ]),
+        )],
+    )]);
+    let options = TextOptions::default();
+    let mut out = String::new();
+    let sources = [super::super::family::Source::Metrics(&m, &options)];
+    let warnings = super::super::format::Format::Text.encode(&sources, &mut out);
+    assert_eq!(
+        out.matches("\ng ").count() + usize::from(out.starts_with("g ")),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("a=\"\""), "{out}");
+    assert_eq!(
+        warnings,
+        [Warning::DuplicateSeries {
+            family: "g".into(),
+            labels: "{}".into(),
+        }]
+    );
+}
+
+#[test]
+fn an_attribute_named_like_the_state_label_is_exported_prefixed() {
+    // Found by the `openmetrics_encoder` fuzz target: `door_state` twice in one label set.
+    let m = collection(vec![scope(
+        "s",
+        vec![metric(
+            "door.state",
+            "x",
+            states(vec![point(
+                1u64,
+                &[
+                    KeyValue::new("door.state", "open"),
+                    KeyValue::new("door_state", "front"),
+                ],
+            )]),
+        )],
+    )]);
+    let options = TextOptions::default();
+    let mut out = String::new();
+    let sources = [super::super::family::Source::Metrics(&m, &options)];
+    let warnings = super::super::format::Format::OpenMetrics.encode(&sources, &mut out);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(
+        out.contains("door_state{door_state=\"open\",exported_door_state=\"front\"} 1")
+            || out.contains("door_state{exported_door_state=\"front\",door_state=\"open\"} 1"),
+        "{out}"
+    );
+}
