@@ -29,6 +29,61 @@ pub fn openmetrics_encoder(data: &[u8]) {
     let mut out = String::new();
     let warnings = encode_openmetrics(&input.metrics, &input.options.text_options(), &mut out);
     check(&input, &out, &warnings, Dialect::OpenMetrics);
+    same_series(&input, &out, &warnings);
+}
+
+/// The two formats carry the same series with the same values ("a series keeps its name
+/// whichever format a scrape negotiates", `openmetrics.rs`): every OpenMetrics sample but
+/// `_created` is in the text exposition, and the text exposition has no other sample unless
+/// OpenMetrics reported leaving a value out.
+fn same_series(input: &Input, om: &str, om_warnings: &[Warning]) {
+    let mut text = String::new();
+    let text_warnings = encode_text(&input.metrics, &input.options.text_options(), &mut text);
+    let samples = |blocks: Vec<Block>| -> BTreeMap<(String, Labels), String> {
+        let mut out = BTreeMap::new();
+        for sample in blocks.into_iter().flat_map(|b| b.samples) {
+            let mut labels = sample.labels;
+            labels.sort();
+            out.insert((sample.name, labels), sample.raw);
+        }
+        out
+    };
+    let text_samples = samples(expo::parse_text(&text).expect("checked by text_encoder"));
+    let mut om_samples = samples(expo::parse_openmetrics(om).expect("checked above"));
+    om_samples.retain(|(name, _), _| !name.ends_with("_created"));
+    let fail = |what: String| -> ! {
+        panic!("{what}\n--- input: {input:#?}\n--- text:\n{text}\n--- OpenMetrics:\n{om}")
+    };
+    for (key, value) in &om_samples {
+        match text_samples.get(key) {
+            Some(v) if v == value => {}
+            other => fail(format!(
+                "{}{} is {value} in OpenMetrics, {other:?} in text",
+                key.0,
+                show(&key.1)
+            )),
+        }
+    }
+    let left_out = om_warnings
+        .iter()
+        .any(|w| matches!(w, Warning::ValueLeftOut { .. }));
+    if !left_out && text_samples.len() != om_samples.len() {
+        let extra: Vec<_> = text_samples
+            .keys()
+            .filter(|k| !om_samples.contains_key(*k))
+            .collect();
+        fail(format!("text only: {extra:?}"));
+    }
+    let others = |w: &[Warning]| {
+        w.iter()
+            .filter(|w| !matches!(w, Warning::ValueLeftOut { .. }))
+            .count()
+    };
+    if others(om_warnings) != others(&text_warnings) {
+        fail(format!(
+            "warnings differ: OpenMetrics {om_warnings:?}, text {text_warnings:?}"
+        ));
+    }
 }
 
 /// The invariants of an exposition `out` of `input`:
