@@ -154,9 +154,15 @@ STATESET_LABEL_CLASH = resource(0, [], [("", None, [
     # a_b{a_b="x",a_b="on"} 1: the attribute a_b and the state label of the state set a.b.
     metric("a.b", "stateset", [([("a_b", "x")], "on", True)]),
 ])])
+STATESET_SCOPE_LABEL_CLASH = resource(4, [], [("shop", None, [
+    # otel_scope_name{otel_scope_name="shop",otel_scope_name="on"} 1, with scope labels on.
+    metric("otel_scope_name", "stateset", [([], "on", True)]),
+])])
 FINDINGS = {
-    "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH},
-    "openmetrics_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH},
+    "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
+                     "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH},
+    "openmetrics_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
+                     "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH},
 }
 
 

@@ -30,7 +30,7 @@ pub const TARGETS: [(&str, fn(&[u8])); 4] = [
 pub const KNOWN_FINDINGS: &[&str] = &[
     // artifacts-found/{text,openmetrics}_encoder/empty-label-value
     "empty-label-values",
-    // artifacts-found/{text,openmetrics}_encoder/stateset-label-clash
+    // artifacts-found/{text,openmetrics}_encoder/stateset-label-clash, stateset-scope-label-clash
     "stateset-label-clash",
 ];
 
