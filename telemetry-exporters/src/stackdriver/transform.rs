@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use telemetry_core::{
     Attributes, HistogramPoint, Metric, MetricData, Number, NumberPoint, ResourceMetrics,
+    SummaryPoint,
 };
 
 use super::labels;
@@ -65,6 +66,25 @@ pub(super) fn translate(
     out
 }
 
+/// Where a point sits: its series' attributes and its interval.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    attributes: &'a Attributes,
+    start: SystemTime,
+    end: SystemTime,
+}
+
+macro_rules! at_of {
+    ($($point:ty),*) => {$(
+        impl<'a> From<&'a $point> for At<'a> {
+            fn from(p: &'a $point) -> Self {
+                At { attributes: &p.attributes, start: p.start_time, end: p.time }
+            }
+        }
+    )*};
+}
+at_of!(NumberPoint, HistogramPoint, SummaryPoint);
+
 struct Target<'a> {
     shape: &'a Shape,
     metric: &'a Metric,
@@ -84,18 +104,18 @@ impl Target<'_> {
                 };
                 for p in &sum.points {
                     let value = self.number(p.value);
-                    self.push(name, kind, p, value);
+                    self.push(name, kind, p.into(), value);
                 }
             }
             MetricData::Gauge(gauge) => {
                 for p in &gauge.points {
                     let value = self.number(p.value);
-                    self.push(name, MetricKind::Gauge, p, value);
+                    self.push(name, MetricKind::Gauge, p.into(), value);
                 }
             }
             MetricData::Info(info) => {
                 for p in &info.points {
-                    self.push(name, MetricKind::Gauge, p, TypedValue::Int64(1));
+                    self.push(name, MetricKind::Gauge, p.into(), TypedValue::Int64(1));
                 }
             }
             MetricData::StateSet(states) => {
@@ -105,93 +125,46 @@ impl Target<'_> {
                         Number::I64(v) => v != 0,
                         Number::F64(v) => v != 0.0,
                     };
-                    self.push(name, MetricKind::Gauge, p, TypedValue::Bool(on));
+                    self.push(name, MetricKind::Gauge, p.into(), TypedValue::Bool(on));
                 }
             }
             MetricData::Histogram(h) => {
                 for p in &h.points {
                     let value = self.distribution(p);
-                    self.push_histogram(name, MetricKind::Cumulative, p, value);
+                    self.push(name, MetricKind::Cumulative, p.into(), value);
                 }
             }
             MetricData::GaugeHistogram(h) => {
                 for p in &h.points {
                     let value = self.distribution(p);
-                    self.push_histogram(name, MetricKind::Gauge, p, value);
+                    self.push(name, MetricKind::Gauge, p.into(), value);
                 }
             }
             MetricData::Summary(summary) => {
                 let (count, sum) = (format!("{name}_count"), format!("{name}_sum"));
                 for p in &summary.points {
                     let c = self.int64(p.count as u128);
-                    self.series(
-                        &count,
-                        MetricKind::Cumulative,
-                        &p.attributes,
-                        p.start_time,
-                        p.time,
-                        c,
-                        "1",
-                    );
+                    self.series(&count, MetricKind::Cumulative, p.into(), c, "1");
                     let s = TypedValue::Double(p.sum);
-                    self.series(
-                        &sum,
-                        MetricKind::Cumulative,
-                        &p.attributes,
-                        p.start_time,
-                        p.time,
-                        s,
-                        "",
-                    );
+                    self.series(&sum, MetricKind::Cumulative, p.into(), s, "");
                 }
             }
             _ => {}
         }
     }
 
-    fn push(&mut self, name: &str, kind: MetricKind, p: &NumberPoint, value: TypedValue) {
+    /// One series of the metric's unit.
+    fn push(&mut self, name: &str, kind: MetricKind, at: At<'_>, value: TypedValue) {
         let unit = self.metric.unit.clone();
-        self.series(
-            name,
-            kind,
-            &p.attributes,
-            p.start_time,
-            p.time,
-            value,
-            &unit,
-        );
+        self.series(name, kind, at, value, &unit);
     }
 
-    fn push_histogram(
-        &mut self,
-        name: &str,
-        kind: MetricKind,
-        p: &HistogramPoint,
-        value: TypedValue,
-    ) {
-        let unit = self.metric.unit.clone();
-        self.series(
-            name,
-            kind,
-            &p.attributes,
-            p.start_time,
-            p.time,
-            value,
-            &unit,
-        );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn series(
-        &mut self,
-        name: &str,
-        kind: MetricKind,
-        attributes: &Attributes,
-        start: SystemTime,
-        end: SystemTime,
-        value: TypedValue,
-        unit: &str,
-    ) {
+    fn series(&mut self, name: &str, kind: MetricKind, at: At<'_>, value: TypedValue, unit: &str) {
+        let At {
+            attributes,
+            start,
+            end,
+        } = at;
         let extra = self
             .shape
             .unique_label
