@@ -166,6 +166,16 @@ FINDINGS = {
 }
 
 
+FOREIGN_SEEDS = {("ours-" + k): b(0) + v for k, v in ENCODER_SEEDS.items()}
+FOREIGN_SEEDS["client-rust"] = b(1) + (
+    '# HELP theirs Registered with "prometheus-client" \\ x.\n# TYPE theirs counter\n'
+    'theirs_total{a="会社検証用",b="q\\"\\n"} 1 # {trace_id="abc"} 1.0 1712345678.5\n'
+    'theirs_created 1712345678.25\n# TYPE h histogram\n# UNIT h seconds\n'
+    'h_bucket{le="1.0"} 1 1712345678.125\nh_bucket{le="+Inf"} 2\nh_count 2\nh_sum 3.5\n'
+    'loose{x="y"} NaN\n# comment\n\n# EOF\n').encode()
+FOREIGN_SEEDS["broken"] = b(1) + b'# TYPE\n# HELP x\nx{a="\\"} 1 2 3\n{} 1\nx_total{ 5\n# EOF\nafter 1\n'
+
+
 def write(target, seeds, under="corpus", prefix="seed-"):
     folder = os.path.join(HERE, under, target)
     os.makedirs(folder, exist_ok=True)
@@ -178,5 +188,6 @@ write("text_encoder", ENCODER_SEEDS)
 write("openmetrics_encoder", ENCODER_SEEDS)
 write("attributes", ATTRIBUTE_SEEDS)
 write("accept_header", ACCEPT_SEEDS)
+write("foreign_openmetrics", FOREIGN_SEEDS)
 for target, findings in FINDINGS.items():
     write(target, findings, under="artifacts-found", prefix="")

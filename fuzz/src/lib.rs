@@ -9,6 +9,7 @@ mod accept;
 mod attributes;
 mod encoders;
 pub mod expo;
+mod foreign;
 pub mod model;
 pub mod oracle;
 pub mod tape;
@@ -16,13 +17,15 @@ pub mod tape;
 pub use accept::accept_header;
 pub use attributes::attributes;
 pub use encoders::{openmetrics_encoder, text_encoder};
+pub use foreign::foreign_openmetrics;
 
 /// Every target, by the name of its `fuzz_targets/` file and corpus folder.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, fn(&[u8])); 5] = [
     ("text_encoder", text_encoder),
     ("openmetrics_encoder", openmetrics_encoder),
     ("attributes", attributes),
     ("accept_header", accept_header),
+    ("foreign_openmetrics", foreign_openmetrics),
 ];
 
 /// Checks that fail on a finding not fixed yet (saved in `artifacts-found/`), skipped while

@@ -34,6 +34,13 @@ impl<'a> Tape<'a> {
         self.byte() % n
     }
 
+    /// Everything left, as lossy UTF-8.
+    pub fn rest(&mut self) -> String {
+        let rest = String::from_utf8_lossy(self.data).into_owned();
+        self.data = &[];
+        rest
+    }
+
     /// The lowest bit of the next byte.
     pub fn flag(&mut self) -> bool {
         self.byte() & 1 == 1
