@@ -158,8 +158,14 @@ STATESET_SCOPE_LABEL_CLASH = resource(4, [], [("shop", None, [
     # otel_scope_name{otel_scope_name="shop",otel_scope_name="on"} 1, with scope labels on.
     metric("otel_scope_name", "stateset", [([], "on", True)]),
 ])])
+GAUGE_HISTOGRAM_TEXT_NAMES = resource(0, [], [("", None, [
+    # Text: `# TYPE h histogram` (the gauge histogram h) and a gauge family h_count.
+    metric("h", "gaugehistogram", [([1.0], [1, 2], [], 1.0)]),
+    metric("h_count", "gauge", [([], ("u", 2))]),
+])])
 FINDINGS = {
     "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
+                     "gaugehistogram-text-names": GAUGE_HISTOGRAM_TEXT_NAMES,
                      "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH},
     "openmetrics_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
                      "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH},

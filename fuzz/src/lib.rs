@@ -35,6 +35,8 @@ pub const KNOWN_FINDINGS: &[&str] = &[
     "empty-label-values",
     // artifacts-found/{text,openmetrics}_encoder/stateset-label-clash, stateset-scope-label-clash
     "stateset-label-clash",
+    // artifacts-found/text_encoder/gaugehistogram-text-names
+    "gaugehistogram-text-names",
 ];
 
 thread_local! {
