@@ -20,6 +20,10 @@
 //! # Ok::<(), telemetry_core::Error>(())
 //! ```
 //!
+//! Attributes can also be typed: a struct implementing [`AttributeSet`](trait@AttributeSet)
+//! (derived with the `derive` feature) keys an instrument [`family`], which finds the series
+//! of a set of enums by index, without hashing.
+//!
 //! Guarantees: once a series exists, recording takes no lock and allocates nothing (the
 //! series map is lock-free; see `tests/no_alloc.rs`). Each stream holds at most its
 //! cardinality limit of series; further attribute sets are folded into one overflow series

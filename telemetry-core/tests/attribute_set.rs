@@ -345,3 +345,48 @@ fn recording_through_a_family_does_not_allocate() {
         total,
     );
 }
+
+/// A hand-written fixed set of `N` sets whose `index` is its `id`, whatever `N`: with
+/// `N = 2`, id 2 is out of range; with `N = 1 << 20` there are too many sets for a slot table.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Manual<const N: usize> {
+    id: u32,
+}
+
+impl<const N: usize> AttributeSet for Manual<N> {
+    const CARDINALITY: Option<usize> = Some(N);
+
+    fn index(&self) -> usize {
+        self.id as usize
+    }
+
+    fn attributes(&self) -> Vec<KeyValue> {
+        vec![KeyValue::new("id", self.id)]
+    }
+}
+
+fn record_ids<const N: usize>(t: &TestProvider, name: &'static str) {
+    let family = t
+        .meter()
+        .u64_counter(name)
+        .build()
+        .unwrap()
+        .family::<Manual<N>>();
+    for id in 0..3 {
+        family.add(&Manual { id }, 1);
+        family.add(&Manual { id }, 2);
+    }
+}
+
+#[test]
+fn large_or_inconsistent_fixed_sets_still_record() {
+    const { assert!(1 << 20 > telemetry_core::family::MAX_FIXED_SLOTS) };
+    let t = TestProvider::new();
+    record_ids::<2>(&t, "small");
+    record_ids::<{ 1 << 20 }>(&t, "huge");
+    let s = t.snapshot();
+    for id in 0..3u32 {
+        s.assert_sum("small", &[KeyValue::new("id", id)], 3u64);
+        s.assert_sum("huge", &[KeyValue::new("id", id)], 3u64);
+    }
+}
