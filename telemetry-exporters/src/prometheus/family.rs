@@ -105,7 +105,8 @@ impl Kind {
         match self {
             Kind::Counter => &["", "_total", "_created"],
             Kind::Histogram => &["", "_bucket", "_count", "_sum", "_created"],
-            Kind::GaugeHistogram => &["", "_bucket", "_gcount", "_gsum"],
+            // Text 0.0.4 writes a gauge histogram as a histogram (`_count`, `_sum`).
+            Kind::GaugeHistogram => &["", "_bucket", "_gcount", "_gsum", "_count", "_sum"],
             Kind::Summary => &["", "_count", "_sum", "_created"],
             Kind::Info => &["", "_info"],
             Kind::Gauge | Kind::StateSet | Kind::Unknown => &[""],
@@ -535,9 +536,17 @@ fn labels<'a>(
         add(name, value);
     }
     if let Some(scope) = scope {
-        add(Cow::Borrowed("otel_scope_name"), Cow::Borrowed(&scope.name));
+        // A state set called `otel_scope_name` owns that label: the scope's is exported_.
+        let scope_label = |name: &'static str| {
+            if reserved == Some(name) {
+                Cow::Owned(format!("{EXPORTED}{name}"))
+            } else {
+                Cow::Borrowed(name)
+            }
+        };
+        add(scope_label("otel_scope_name"), Cow::Borrowed(&scope.name));
         if let Some(version) = &scope.version {
-            add(Cow::Borrowed("otel_scope_version"), Cow::Borrowed(version));
+            add(scope_label("otel_scope_version"), Cow::Borrowed(version));
         }
     }
     merged.into_iter().collect()

@@ -736,3 +736,45 @@ fn an_attribute_named_like_the_state_label_is_exported_prefixed() {
         "{out}"
     );
 }
+
+#[test]
+fn a_gauge_histogram_keeps_name_count_and_sum_to_itself() {
+    // Found by the `text_encoder` fuzz target: in text 0.0.4 a gauge histogram is typed
+    // `histogram`, so a gauge `h_count` next to it is rejected by promtool and expfmt.
+    let m = collection(vec![scope(
+        "s",
+        vec![
+            metric(
+                "h",
+                "x",
+                gauge_histogram(vec![hist(&[1.0], &[1, 0], 0.5, &[])]),
+            ),
+            metric("h_count", "y", gauge(vec![point(3u64, &[])])),
+        ],
+    )]);
+    let mut out = String::new();
+    let warnings = encode(&m, &TextOptions::default(), &mut out);
+    assert!(!out.contains("# TYPE h_count"), "{out}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+#[test]
+fn a_state_set_named_like_a_scope_label_keeps_its_state_label() {
+    // Found by the `openmetrics_encoder` fuzz target: `otel_scope_name` twice in one set.
+    let m = collection(vec![scope(
+        "lib",
+        vec![metric(
+            "otel_scope_name",
+            "x",
+            states(vec![point(1u64, &[KeyValue::new("otel_scope_name", "on")])]),
+        )],
+    )]);
+    let out = render_with(&m, &TextOptions::default().with_scope_labels(true));
+    assert!(
+        out.contains("otel_scope_name{otel_scope_name=\"on\",exported_otel_scope_name=\"lib\"} 1")
+            || out.contains(
+                "otel_scope_name{exported_otel_scope_name=\"lib\",otel_scope_name=\"on\"} 1"
+            ),
+        "{out}"
+    );
+}
