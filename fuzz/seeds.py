@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus (corpus/<target>/seed-*) in the tape encoding of src/tape.rs,
-and the minimised findings (artifacts-found/<target>/*).
+"""Writes the seed corpus (corpus/<target>/seed-*, and fixed-* for the fixed findings) in
+the tape encoding of src/tape.rs.
 
 The seeds are readable inputs a person would pick (non-ASCII, quotes, backslashes,
 newlines, NaN and infinities, keys that sanitise alike, every metric type); the fuzzer
@@ -145,7 +145,8 @@ ACCEPT_SEEDS = {
 }
 
 
-# Findings, minimised by hand (see the report of each in fuzz/README.md).
+# Findings, minimised by hand (see fuzz/README.md), fixed since: kept as seeds so that the
+# corpus replay guards against their return. New, unfixed ones go to artifacts-found/.
 EMPTY_LABEL_VALUE = resource(0, [], [("", None, [
     # g{a=""} 1 and g 2: one series for Prometheus, which drops empty-valued labels.
     metric("g", "gauge", [([("a", "")], ("u", 1)), ([], ("u", 2))]),
@@ -163,6 +164,21 @@ GAUGE_HISTOGRAM_TEXT_NAMES = resource(0, [], [("", None, [
     metric("h", "gaugehistogram", [([1.0], [1, 2], [], 1.0)]),
     metric("h_count", "gauge", [([], ("u", 2))]),
 ])])
+# Open findings (not fixed yet): artifacts-found/<target>/.
+EMPTY_SCOPE_VERSION = resource(4, [], [
+    # Scope labels on; scopes "shop" with version "" and "shop" without one: written as
+    # g{otel_scope_name="shop",otel_scope_version=""} 1 and g{otel_scope_name="shop"} 2,
+    # one series for Prometheus.
+    ("shop", "", [metric("g", "gauge", [([], ("u", 1))])]),
+    ("shop", None, [metric("g", "gauge", [([], ("u", 2))])]),
+])
+# Our own OpenMetrics with `# HELP g \r`, served again: the HELP line is lost.
+HELP_CR = b(0) + resource(0, [], [("", None, [metric("g", "gauge", [([], ("u", 1))], desc="\r")])])
+OPEN_FINDINGS = {
+    "foreign_openmetrics": {"help-cr": HELP_CR},
+    "text_encoder": {"empty-scope-version": EMPTY_SCOPE_VERSION},
+    "openmetrics_encoder": {"empty-scope-version": EMPTY_SCOPE_VERSION},
+}
 FINDINGS = {
     "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
                      "gaugehistogram-text-names": GAUGE_HISTOGRAM_TEXT_NAMES,
@@ -196,4 +212,6 @@ write("attributes", ATTRIBUTE_SEEDS)
 write("accept_header", ACCEPT_SEEDS)
 write("foreign_openmetrics", FOREIGN_SEEDS)
 for target, findings in FINDINGS.items():
+    write(target, findings, prefix="fixed-")
+for target, findings in OPEN_FINDINGS.items():
     write(target, findings, under="artifacts-found", prefix="")

@@ -149,10 +149,8 @@ pub fn check(input: &Input, out: &str, warnings: &[Warning], dialect: Dialect) {
     }
 }
 
-/// Names of checks in [`crate::KNOWN_FINDINGS`].
+/// The name of a check that can be listed in [`crate::KNOWN_FINDINGS`].
 const EMPTY_LABEL_VALUES: &str = "empty-label-values";
-const STATESET_LABEL_CLASH: &str = "stateset-label-clash";
-const GAUGE_HISTOGRAM_TEXT_NAMES: &str = "gaugehistogram-text-names";
 
 fn structure(blocks: &[Block], dialect: Dialect) -> Result<(), String> {
     // Which family owns each name, as a family name or a sample name.
@@ -167,18 +165,8 @@ fn structure(blocks: &[Block], dialect: Dialect) -> Result<(), String> {
             return Err(format!("invalid family name {family:?}"));
         }
         let suffixes = family_suffixes(&block.kind, dialect);
-        // Known: a gauge histogram (text: a `histogram` followed by `<name>_gcount`) does
-        // not keep other families off `<name>_count` and `<name>_sum`.
-        let gauge_histogram = dialect == Dialect::Text
-            && block.kind == "histogram"
-            && blocks.iter().any(|b| b.name == format!("{family}_gcount"));
-        let owned: &[&str] = if gauge_histogram && !crate::enabled(GAUGE_HISTOGRAM_TEXT_NAMES) {
-            &["_bucket"]
-        } else {
-            suffixes
-        };
         let names = std::iter::once(family.to_owned())
-            .chain(owned.iter().map(|s| format!("{family}{s}")))
+            .chain(suffixes.iter().map(|s| format!("{family}{s}")))
             .collect::<BTreeSet<_>>();
         for name in names {
             if let Some(other) = owner.insert(name.clone(), family) {
@@ -208,10 +196,7 @@ fn structure(blocks: &[Block], dialect: Dialect) -> Result<(), String> {
                 if !expo::is_label_name(label) || label.starts_with("__") {
                     return Err(format!("label name {label:?} in {}", s.name));
                 }
-                // Known: a state set's state label is named like the family, and an
-                // attribute sanitised to that name is not renamed.
-                let known = label == family && !crate::enabled(STATESET_LABEL_CLASH);
-                if !names.insert(label.as_str()) && !known {
+                if !names.insert(label.as_str()) {
                     return Err(format!(
                         "label {label} twice in {}{}",
                         s.name,

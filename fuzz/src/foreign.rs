@@ -9,6 +9,9 @@ use crate::expo;
 use crate::model;
 use crate::tape::Tape;
 
+/// The name of the `\r` check in [`crate::KNOWN_FINDINGS`].
+const FOREIGN_CR: &str = "foreign-cr";
+
 /// Invariants, with a flag byte choosing the input:
 ///
 /// - well-formed input (our own OpenMetrics exposition of a decoded `ResourceMetrics`):
@@ -53,9 +56,16 @@ pub fn foreign_openmetrics(data: &[u8]) {
             context()
         );
     }
+    // Known: the reader splits lines with `str::lines`, which also drops a `\r` before the
+    // `\n`, so a HELP text ending in `\r` loses it (or the whole HELP line).
+    let help_cr = input
+        .metrics
+        .metrics()
+        .any(|m| m.description.ends_with('\r'));
     if warnings
         .iter()
         .any(|w| matches!(w, Warning::ValueLeftOut { .. }))
+        || (help_cr && !crate::enabled(FOREIGN_CR))
     {
         return;
     }

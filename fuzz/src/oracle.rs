@@ -147,9 +147,10 @@ fn om_unit(base: &str, unit: &str, kind: Kind) -> Option<String> {
         .then(|| suffix.to_owned())
 }
 
-/// The label set of a point: keys sanitised, keys landing on one name joined with `;` in
-/// key order, `le`/`quantile` renamed `exported_…` where the type adds that label, scope
-/// labels last.
+/// The label set of a point: attributes with an empty value left out, keys sanitised, keys
+/// landing on one name joined with `;` in key order, the label the type adds (`le`,
+/// `quantile`, a state set's name) renamed `exported_…` where an attribute or a scope label
+/// has it, scope labels last.
 pub fn labels<'a>(
     attributes: impl Iterator<Item = &'a telemetry_core::KeyValue>,
     scope: Option<&Scope>,
@@ -166,16 +167,24 @@ pub fn labels<'a>(
             .or_insert(value);
     };
     for kv in attributes {
+        let value = kv.value.as_str();
+        if value.is_empty() {
+            continue; // no empty labels in Prometheus: the attribute is left out
+        }
         let mut name = label_name(&kv.key);
         if reserved == Some(name.as_str()) {
             name = format!("exported_{name}");
         }
-        add(name, kv.value.as_str().into_owned());
+        add(name, value.into_owned());
     }
     if let Some(scope) = scope {
-        add("otel_scope_name".into(), scope.name.clone());
+        let scope_label = |name: &str| match reserved {
+            Some(r) if r == name => format!("exported_{name}"),
+            _ => name.to_owned(),
+        };
+        add(scope_label("otel_scope_name"), scope.name.clone());
         if let Some(version) = &scope.version {
-            add("otel_scope_version".into(), version.clone());
+            add(scope_label("otel_scope_version"), version.clone());
         }
     }
     merged.into_iter().collect()
@@ -320,6 +329,13 @@ impl Expected {
         };
         let help = metric.description.as_str();
         self.family(&base, &family, kind.type_name(dialect), help, unit);
+        if kind == Kind::GaugeHistogram && dialect == Dialect::Text {
+            // Text 0.0.4 has no gauge histogram: two gauge families with its HELP follow it.
+            for suffix in ["_gcount", "_gsum"] {
+                let name = format!("{base}{suffix}");
+                self.family(&name, &name, "gauge", help, None);
+            }
+        }
         let reserved = match kind {
             Kind::Histogram | Kind::GaugeHistogram => Some("le"),
             Kind::Summary => Some("quantile"),
@@ -371,7 +387,7 @@ impl Expected {
             MetricData::StateSet(g) => {
                 for p in &g.points {
                     let others = p.attributes.iter().filter(|kv| kv.key != metric.name);
-                    let l = labels(others, scope, None);
+                    let l = labels(others, scope, Some(&base));
                     self.label_sets.push(l.clone());
                     let Some(state) = p.attributes.get(&metric.name) else {
                         continue;
@@ -391,7 +407,7 @@ impl Expected {
                     let l = point_labels(&p.attributes);
                     self.label_sets.push(l.clone());
                     self.series(&base);
-                    self.histogram(&base, kind, l, p, dialect, help);
+                    self.histogram(&base, kind, l, p, dialect);
                 }
             }
             MetricData::Summary(s) => {
@@ -428,7 +444,6 @@ impl Expected {
         l: Labels,
         p: &HistogramPoint,
         dialect: Dialect,
-        help: &str,
     ) {
         let om = dialect == Dialect::OpenMetrics;
         let mut cumulative = 0u64;
@@ -453,9 +468,7 @@ impl Expected {
             if !om {
                 // Text 0.0.4 has no gauge histogram: two gauge families follow it.
                 for suffix in ["_gcount", "_gsum"] {
-                    let name = format!("{base}{suffix}");
-                    self.family(&name, &name, "gauge", help, None);
-                    self.series(&name);
+                    self.series(&format!("{base}{suffix}"));
                 }
             }
             self.sample(format!("{base}_gcount"), l.clone(), total);
