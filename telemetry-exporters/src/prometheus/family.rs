@@ -544,8 +544,11 @@ fn labels<'a>(
                 Cow::Borrowed(name)
             }
         };
-        add(scope_label("otel_scope_name"), Cow::Borrowed(&scope.name));
-        if let Some(version) = &scope.version {
+        // Empty values are no labels, as for attributes.
+        if !scope.name.is_empty() {
+            add(scope_label("otel_scope_name"), Cow::Borrowed(&scope.name));
+        }
+        if let Some(version) = scope.version.as_deref().filter(|v| !v.is_empty()) {
             add(scope_label("otel_scope_version"), Cow::Borrowed(version));
         }
     }

@@ -29,7 +29,9 @@ pub(crate) struct ForeignFamily<'a> {
 /// `unknown` family of its own name, as the OpenMetrics grammar says.
 pub(crate) fn parse(text: &str) -> Vec<ForeignFamily<'_>> {
     let mut families: Vec<ForeignFamily<'_>> = Vec::new();
-    for line in text.lines() {
+    // Lines end at `\n` only: a `\r` before it is part of the line (HELP text may hold one),
+    // which `str::lines` would drop.
+    for line in text.split('\n') {
         if line == "# EOF" {
             break;
         }
@@ -249,5 +251,12 @@ mod tests {
             assert_eq!(to_text(om), text, "{om}");
         }
         assert!(matches!(to_text("a_total 1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_carriage_return_in_help_is_kept() {
+        // Found by the `foreign_openmetrics` fuzz target: `str::lines` ate the `\r`.
+        let families = parse("# HELP a x\r\n# TYPE a gauge\na 1\n# EOF\n");
+        assert_eq!(families[0].help, "x\r");
     }
 }

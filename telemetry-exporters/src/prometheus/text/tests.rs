@@ -778,3 +778,15 @@ fn a_state_set_named_like_a_scope_label_keeps_its_state_label() {
         "{out}"
     );
 }
+
+#[test]
+fn an_empty_scope_version_is_no_label() {
+    // Found by the fuzz targets: `otel_scope_version=""` was written.
+    let mut m = collection(vec![scope(
+        "lib",
+        vec![metric("g", "x", gauge(vec![point(1u64, &[])]))],
+    )]);
+    m.scope_metrics[0].scope.version = Some(String::new());
+    let out = render_with(&m, &TextOptions::default().with_scope_labels(true));
+    assert!(out.contains("g{otel_scope_name=\"lib\"} 1"), "{out}");
+}
