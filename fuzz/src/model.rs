@@ -302,7 +302,9 @@ fn summary_point(tape: &mut Tape<'_>) -> SummaryPoint {
                 0 => tape.f64(),
                 _ => f64::from(tape.byte()) / 255.0,
             };
-            (q, tape.f64())
+            // One NaN: quantiles are distinct (two NaNs of other bits would be two
+            // `quantile="NaN"` series, a duplicate of our making).
+            (if q.is_nan() { f64::NAN } else { q }, tape.f64())
         })
         .collect();
     quantiles.sort_by(|a, b| a.0.total_cmp(&b.0));
