@@ -150,7 +150,7 @@ fn om_unit(base: &str, unit: &str, kind: Kind) -> Option<String> {
 /// The label set of a point: attributes with an empty value left out, keys sanitised, keys
 /// landing on one name joined with `;` in key order, the label the type adds (`le`,
 /// `quantile`, a state set's name) renamed `exported_…` where an attribute or a scope label
-/// has it, scope labels last.
+/// has it, scope labels (unless empty) last.
 pub fn labels<'a>(
     attributes: impl Iterator<Item = &'a telemetry_core::KeyValue>,
     scope: Option<&Scope>,
@@ -182,8 +182,11 @@ pub fn labels<'a>(
             Some(r) if r == name => format!("exported_{name}"),
             _ => name.to_owned(),
         };
-        add(scope_label("otel_scope_name"), scope.name.clone());
-        if let Some(version) = &scope.version {
+        // Empty scope names and versions are no labels either.
+        if !scope.name.is_empty() {
+            add(scope_label("otel_scope_name"), scope.name.clone());
+        }
+        if let Some(version) = scope.version.as_ref().filter(|v| !v.is_empty()) {
             add(scope_label("otel_scope_version"), version.clone());
         }
     }
