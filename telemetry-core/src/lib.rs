@@ -119,14 +119,14 @@ pub use view::View;
 /// ```
 #[cfg(feature = "derive")]
 pub use telemetry_derive::instrument_fn;
-/// Derives [`EnumLabel`](trait@EnumLabel) for an enum without fields: see [State sets and
-/// enum labels](derive@MetricCollector#state-sets-and-enum-labels) in the derive guide.
-#[cfg(feature = "derive")]
-pub use telemetry_derive::EnumLabel;
 /// Derives [`AttributeSet`](trait@AttributeSet) for a struct with named fields: see
 /// [Attribute sets](derive@MetricCollector#attribute-sets) in the derive guide.
 #[cfg(feature = "derive")]
 pub use telemetry_derive::AttributeSet;
+/// Derives [`EnumLabel`](trait@EnumLabel) for an enum without fields: see [State sets and
+/// enum labels](derive@MetricCollector#state-sets-and-enum-labels) in the derive guide.
+#[cfg(feature = "derive")]
+pub use telemetry_derive::EnumLabel;
 #[cfg(feature = "derive")]
 #[doc = include_str!("../DERIVE.md")]
 pub use telemetry_derive::MetricCollector;
