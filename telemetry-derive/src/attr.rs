@@ -15,7 +15,7 @@ use syn::{Lit, LitStr, Token};
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     Symbol, ATTRIBUTE, BUCKETS, COUNTER, CRATE, DESCRIPTION, DOC, FLATTEN, GAUGE, INFO, METRIC,
-    NAME, PREFIX, STATE_SET, UNIT, UPDOWN_COUNTER,
+    NAME, PREFIX, RENAME, STATE_SET, UNIT, UPDOWN_COUNTER,
 };
 
 const CONTAINER_KEYS: &str = "`prefix`, `crate`, `info`";
@@ -463,6 +463,35 @@ fn doc(attrs: &[syn::Attribute]) -> String {
         }
     }
     lines.join(" ")
+}
+
+/// The `rename = "…"` of the `#[path(...)]` attributes of a field or variant, where it is the
+/// only key: `#[label(rename)]` on an `EnumLabel` variant, `#[attribute(rename)]` on an
+/// `AttributeSet` field. Errors name the attribute `name` and list `expected` keys.
+pub(crate) fn rename_only(
+    cx: &Ctxt,
+    attrs: &[syn::Attribute],
+    path: Symbol,
+    name: Symbol,
+    expected: &str,
+) -> Option<Keyed<LitStr>> {
+    let mut rename = Attr::none(cx, name, RENAME);
+    for attr in attrs.iter().filter(|attr| attr.path() == path) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path == RENAME {
+                if let Some(s) = get_lit_str(cx, RENAME, &meta)? {
+                    rename.set(&meta.path, s);
+                }
+            } else {
+                unknown_key(cx, &meta, name, expected)?;
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            cx.syn_error(err);
+        }
+    }
+    rename.get()
 }
 
 #[cfg(test)]

@@ -15,10 +15,10 @@ use syn::spanned::Spanned;
 use syn::{parse_quote_spanned, Data, DataStruct, DeriveInput, Fields, Generics, Ident, LitStr};
 use syn::{Path, Type};
 
-use crate::attr::{get_crate_path, get_lit_str, krate_or_default, unknown_key, Attr, Keyed};
+use crate::attr::{get_crate_path, krate_or_default, rename_only, unknown_key, Attr, Keyed};
 use crate::ctxt::Ctxt;
 use crate::expand::respan;
-use crate::symbol::{ATTRIBUTE, ATTRIBUTE_SET, CRATE, RENAME};
+use crate::symbol::{ATTRIBUTE, ATTRIBUTE_SET, CRATE};
 
 const STRUCT_KEYS: &str = "`crate`";
 const FIELD_KEYS: &str = "`rename`";
@@ -133,27 +133,12 @@ impl<'a> Struct<'a> {
 
 impl<'a> Field<'a> {
     fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Option<Self> {
-        let mut rename = Attr::none(cx, ATTRIBUTE_SET, RENAME);
-        for attr in field.attrs.iter().filter(|attr| attr.path() == ATTRIBUTE) {
-            let result = attr.parse_nested_meta(|meta| {
-                if meta.path == RENAME {
-                    // #[attribute(rename = "http.request.method")]
-                    if let Some(s) = get_lit_str(cx, RENAME, &meta)? {
-                        rename.set(&meta.path, s);
-                    }
-                } else {
-                    unknown_key(cx, &meta, ATTRIBUTE_SET, FIELD_KEYS)?;
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
-            }
-        }
+        // #[attribute(rename = "http.request.method")]
+        let rename = rename_only(cx, &field.attrs, ATTRIBUTE, ATTRIBUTE_SET, FIELD_KEYS);
         Some(Field {
             ident: field.ident.as_ref()?,
             ty: &field.ty,
-            rename: rename.get(),
+            rename,
         })
     }
 

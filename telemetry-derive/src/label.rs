@@ -13,10 +13,12 @@ use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Path};
 
-use crate::attr::{get_crate_path, get_lit_str, krate_or_default, unknown_key, Attr, Keyed};
+use crate::attr::{
+    get_crate_path, get_lit_str, krate_or_default, rename_only, unknown_key, Attr, Keyed,
+};
 use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
-use crate::symbol::{CRATE, DEPRECATED, LABEL, RENAME, RENAME_ALL};
+use crate::symbol::{CRATE, DEPRECATED, LABEL, RENAME_ALL};
 
 const ENUM_KEYS: &str = "`rename_all`, `crate`";
 const VARIANT_KEYS: &str = "`rename`";
@@ -170,26 +172,11 @@ impl<'a> Variant<'a> {
                 ),
             );
         }
-        let mut rename = Attr::none(cx, LABEL, RENAME);
-        for attr in variant.attrs.iter().filter(|attr| attr.path() == LABEL) {
-            let result = attr.parse_nested_meta(|meta| {
-                if meta.path == RENAME {
-                    // #[label(rename = "in_progress")]
-                    if let Some(s) = get_lit_str(cx, RENAME, &meta)? {
-                        rename.set(&meta.path, s);
-                    }
-                } else {
-                    unknown_key(cx, &meta, LABEL, VARIANT_KEYS)?;
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
-            }
-        }
+        // #[label(rename = "in_progress")]
+        let rename = rename_only(cx, &variant.attrs, LABEL, LABEL, VARIANT_KEYS);
         Variant {
             ident: &variant.ident,
-            rename: rename.get(),
+            rename,
         }
     }
 
