@@ -104,56 +104,62 @@ impl Instrument {
     }
 }
 
+/// The named fields of a struct; anything else (a tuple or unit struct, an enum, a union)
+/// is reported at its keyword and name as "`only_named`, not a …", with `enum_note` after
+/// "not an enum" (a hint, or empty).
+pub(crate) fn named_fields<'a>(
+    cx: &Ctxt,
+    input: &'a DeriveInput,
+    only_named: &str,
+    enum_note: &str,
+) -> Option<&'a syn::punctuated::Punctuated<syn::Field, syn::Token![,]>> {
+    let ident = &input.ident;
+    match &input.data {
+        Data::Struct(DataStruct {
+            fields: Fields::Named(fields),
+            ..
+        }) => return Some(&fields.named),
+        Data::Struct(DataStruct {
+            fields: Fields::Unnamed(fields),
+            ..
+        }) => cx.error_spanned_by(fields, format_args!("{only_named}, not a tuple struct")),
+        Data::Struct(DataStruct {
+            fields: Fields::Unit,
+            struct_token,
+            ..
+        }) => cx.error_spanned_by(
+            quote::quote!(#struct_token #ident),
+            format_args!("{only_named}, not a unit struct"),
+        ),
+        Data::Enum(data) => {
+            let enum_token = data.enum_token;
+            cx.error_spanned_by(
+                quote::quote!(#enum_token #ident),
+                format_args!("{only_named}, not an enum{enum_note}"),
+            );
+        }
+        Data::Union(data) => {
+            let union_token = data.union_token;
+            cx.error_spanned_by(
+                quote::quote!(#union_token #ident),
+                format_args!("{only_named}, not a union"),
+            );
+        }
+    }
+    None
+}
+
 impl<'a> Container<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Self {
         const ONLY_NAMED: &str =
             "`MetricCollector` can only be derived for structs with named fields";
         let attrs = attr::Container::from_ast(cx, input);
         let ident = &input.ident;
-        let fields = match &input.data {
-            Data::Struct(DataStruct {
-                fields: Fields::Named(fields),
-                ..
-            }) => fields
-                .named
-                .iter()
-                .filter_map(|field| Field::from_ast(cx, field))
-                .collect(),
-            Data::Struct(DataStruct {
-                fields: Fields::Unnamed(fields),
-                ..
-            }) => {
-                cx.error_spanned_by(fields, format_args!("{ONLY_NAMED}, not a tuple struct"));
-                Vec::new()
-            }
-            Data::Struct(DataStruct {
-                fields: Fields::Unit,
-                struct_token,
-                ..
-            }) => {
-                cx.error_spanned_by(
-                    quote::quote!(#struct_token #ident),
-                    format_args!("{ONLY_NAMED}, not a unit struct"),
-                );
-                Vec::new()
-            }
-            Data::Enum(data) => {
-                let enum_token = data.enum_token;
-                cx.error_spanned_by(
-                    quote::quote!(#enum_token #ident),
-                    format_args!("{ONLY_NAMED}, not an enum"),
-                );
-                Vec::new()
-            }
-            Data::Union(data) => {
-                let union_token = data.union_token;
-                cx.error_spanned_by(
-                    quote::quote!(#union_token #ident),
-                    format_args!("{ONLY_NAMED}, not a union"),
-                );
-                Vec::new()
-            }
-        };
+        let fields = named_fields(cx, input, ONLY_NAMED, "")
+            .into_iter()
+            .flatten()
+            .filter_map(|field| Field::from_ast(cx, field))
+            .collect();
         Container {
             ident,
             generics: &input.generics,

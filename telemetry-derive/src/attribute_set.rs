@@ -12,9 +12,10 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{parse_quote_spanned, Data, DataStruct, DeriveInput, Fields, Generics, Ident, LitStr};
+use syn::{parse_quote_spanned, DeriveInput, Generics, Ident, LitStr};
 use syn::{Path, Type};
 
+use crate::ast::named_fields;
 use crate::attr::{get_crate_path, krate_or_default, rename_only, unknown_key, Attr, Keyed};
 use crate::ctxt::Ctxt;
 use crate::expand::respan;
@@ -75,53 +76,13 @@ impl<'a> Struct<'a> {
                 cx.syn_error(err);
             }
         }
-        let fields = match &input.data {
-            Data::Struct(DataStruct {
-                fields: Fields::Named(fields),
-                ..
-            }) => fields
-                .named
-                .iter()
-                .filter_map(|field| Field::from_ast(cx, field))
-                .collect(),
-            Data::Struct(DataStruct {
-                fields: Fields::Unnamed(fields),
-                ..
-            }) => {
-                cx.error_spanned_by(fields, format_args!("{ONLY_NAMED}, not a tuple struct"));
-                Vec::new()
-            }
-            Data::Struct(DataStruct {
-                fields: Fields::Unit,
-                struct_token,
-                ..
-            }) => {
-                cx.error_spanned_by(
-                    quote!(#struct_token #ident),
-                    format_args!("{ONLY_NAMED}, not a unit struct"),
-                );
-                Vec::new()
-            }
-            Data::Enum(data) => {
-                let enum_token = data.enum_token;
-                cx.error_spanned_by(
-                    quote!(#enum_token #ident),
-                    format_args!(
-                        "{ONLY_NAMED}, not an enum (an enum is one attribute's value: derive \
-                         `EnumLabel` on it and make it a field)"
-                    ),
-                );
-                Vec::new()
-            }
-            Data::Union(data) => {
-                let union_token = data.union_token;
-                cx.error_spanned_by(
-                    quote!(#union_token #ident),
-                    format_args!("{ONLY_NAMED}, not a union"),
-                );
-                Vec::new()
-            }
-        };
+        let enum_note = " (an enum is one attribute's value: derive `EnumLabel` on it and make it \
+                         a field)";
+        let fields = named_fields(cx, input, ONLY_NAMED, enum_note)
+            .into_iter()
+            .flatten()
+            .filter_map(|field| Field::from_ast(cx, field))
+            .collect();
         Struct {
             ident,
             generics: &input.generics,
