@@ -45,6 +45,15 @@ impl Value {
         }
     }
 
+    /// Orders two values as [`as_str`](Self::as_str) would, without allocating: numbers are
+    /// rendered into a stack buffer (a float whose text does not fit takes the slow way).
+    pub(crate) fn cmp_as_text(&self, other: &Value) -> std::cmp::Ordering {
+        match (self, other) {
+            (Value::Str(a), Value::Str(b)) => a.as_ref().cmp(b.as_ref()),
+            _ => with_text(self, |a| with_text(other, |b| a.cmp(b))),
+        }
+    }
+
     fn hash_into<H: Hasher>(&self, state: &mut H) {
         match self {
             Value::Str(s) => {
@@ -74,9 +83,50 @@ impl Value {
     }
 }
 
+/// Calls `f` with the text of `value`, rendered on the stack when it fits.
+fn with_text<R>(value: &Value, f: impl FnOnce(&str) -> R) -> R {
+    /// A fixed buffer for `write!`; it reports an error when the text does not fit.
+    struct Stack {
+        buf: [u8; 40],
+        len: usize,
+    }
+    impl fmt::Write for Stack {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let end = self.len + s.len();
+            self.buf
+                .get_mut(self.len..end)
+                .ok_or(fmt::Error)?
+                .copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+    match value {
+        Value::Str(s) => f(s),
+        Value::Bool(b) => f(if *b { "true" } else { "false" }),
+        Value::I64(_) | Value::F64(_) => {
+            let mut stack = Stack {
+                buf: [0; 40],
+                len: 0,
+            };
+            if fmt::write(&mut stack, format_args!("{value}")).is_ok() {
+                // Only whole `&str`s were copied in: the bytes are UTF-8.
+                if let Ok(text) = std::str::from_utf8(&stack.buf[..stack.len]) {
+                    return f(text);
+                }
+            }
+            f(&value.as_str())
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.as_str())
+        match self {
+            Value::I64(v) => fmt::Display::fmt(v, f),
+            Value::F64(v) => fmt::Display::fmt(v, f),
+            Value::Str(_) | Value::Bool(_) => f.write_str(&self.as_str()),
+        }
     }
 }
 
@@ -380,6 +430,27 @@ impl papaya::Equivalent<Attributes> for AttributeQuery<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_compare_as_their_text() {
+        use super::Value;
+        let values = [
+            Value::from(10),
+            Value::from(9),
+            Value::from(-3),
+            Value::from(1.5),
+            Value::from(f64::NAN),
+            Value::from(1e300),
+            Value::from(true),
+            Value::from("9a"),
+            Value::from(""),
+        ];
+        for a in &values {
+            for b in &values {
+                assert_eq!(a.cmp_as_text(b), a.as_str().cmp(&b.as_str()), "{a} vs {b}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -316,7 +316,10 @@ pub struct HistogramPoint {
     pub max: Option<f64>,
     /// Sum of squared deviations from the mean of the finite observations (`Σ(x − mean)²`,
     /// Welford's `M2`; the variance is `M2 / count`); 0 when there are none. Cloud
-    /// Monitoring distributions carry it; Prometheus and OTLP have no field for it.
+    /// Monitoring distributions carry it; Prometheus and OTLP have no field for it. Tracked
+    /// only when a reader of the provider asks
+    /// ([`MetricReader::needs_squared_deviation`](crate::MetricReader::needs_squared_deviation),
+    /// as the Stackdriver exporter does); 0 otherwise.
     pub sum_of_squared_deviation: f64,
 }
 

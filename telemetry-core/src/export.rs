@@ -64,6 +64,15 @@ pub trait PushExporter: Send + Sync + fmt::Debug + 'static {
         Temporality::Cumulative
     }
 
+    /// Whether the exporter sends histograms' sum of squared deviations
+    /// ([`HistogramPoint::sum_of_squared_deviation`](crate::HistogramPoint)); false unless
+    /// overridden. Tracking it costs every histogram observation two more atomic additions,
+    /// so the provider does it only when one of its readers asks. Asked once, when the
+    /// reader is built.
+    fn needs_squared_deviation(&self) -> bool {
+        false
+    }
+
     /// Flushes anything the exporter buffers and releases its resources (connections),
     /// within `timeout`. Called once, after the last [`export`](Self::export).
     fn shutdown(&self, timeout: Duration) -> Result<(), Error> {
@@ -83,6 +92,10 @@ impl<E: PushExporter + ?Sized> PushExporter for Arc<E> {
         (**self).temporality()
     }
 
+    fn needs_squared_deviation(&self) -> bool {
+        (**self).needs_squared_deviation()
+    }
+
     fn shutdown(&self, timeout: Duration) -> Result<(), Error> {
         (**self).shutdown(timeout)
     }
@@ -95,6 +108,10 @@ impl<E: PushExporter + ?Sized> PushExporter for Box<E> {
 
     fn temporality(&self) -> Temporality {
         (**self).temporality()
+    }
+
+    fn needs_squared_deviation(&self) -> bool {
+        (**self).needs_squared_deviation()
     }
 
     fn shutdown(&self, timeout: Duration) -> Result<(), Error> {

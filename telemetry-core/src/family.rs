@@ -221,6 +221,8 @@ fn detached_core(aggregation: Resolved, number: crate::number::NumberKind) -> Ar
         attribute_keys: None,
         cardinality_limit: DEFAULT_CARDINALITY_LIMIT,
         idle_expiry: None,
+        // Carried into a stream that may track it: track it here too.
+        squared_deviation: true,
     };
     Arc::new(InstrumentCore {
         streams: Box::new([Arc::new(Stream::new(spec))]),

@@ -34,6 +34,8 @@ pub(crate) struct StreamSpec {
     pub(crate) cardinality_limit: usize,
     /// Series not written for this long leave the stream (see [`Stream::collect`]).
     pub(crate) idle_expiry: Option<Duration>,
+    /// Whether histogram cells track the sum of squared deviations (a reader needs it).
+    pub(crate) squared_deviation: bool,
 }
 
 impl StreamSpec {
@@ -53,7 +55,8 @@ impl StreamSpec {
         }
     }
 
-    /// Assembles the points of one collection into the stream's data kind.
+    /// Assembles the points of one collection, in the order given, into the stream's data
+    /// kind.
     pub(crate) fn data(
         &self,
         points: Vec<(Attributes, SystemTime, CellValue)>,
@@ -83,8 +86,6 @@ impl StreamSpec {
                 }),
             }
         }
-        numbers.sort_by(|a, b| cmp_attributes(&a.attributes, &b.attributes));
-        histograms.sort_by(|a, b| cmp_attributes(&a.attributes, &b.attributes));
         match &self.aggregation {
             Resolved::Sum { monotonic } => MetricData::Sum(data::Sum {
                 points: numbers,
@@ -158,14 +159,21 @@ fn summary_point(h: HistogramPoint) -> data::SummaryPoint {
     }
 }
 
-/// Orders attribute sets by their pairs, rendered as text, for deterministic output.
+/// Orders attribute sets by their pairs, rendered as text, for deterministic output of
+/// observations. Compares in place, without allocating.
 pub(crate) fn cmp_attributes(a: &Attributes, b: &Attributes) -> std::cmp::Ordering {
-    let key = |s: &Attributes| {
-        s.iter()
-            .map(|kv| (kv.key.to_string(), kv.value.as_str().into_owned()))
-            .collect::<Vec<_>>()
-    };
-    key(a).cmp(&key(b))
+    let (a, b) = (a.as_slice(), b.as_slice());
+    for (x, y) in a.iter().zip(b) {
+        let order = x
+            .key
+            .as_ref()
+            .cmp(y.key.as_ref())
+            .then_with(|| x.value.cmp_as_text(&y.value));
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 fn unix_nanos(t: SystemTime) -> u64 {
@@ -188,17 +196,34 @@ pub(crate) struct Series {
     touched: AtomicBool,
     /// When a collection last found it written (nanoseconds since the Unix epoch).
     last_active: AtomicU64,
+    /// Cleared when the series leaves its stream, so a cached handle stops using it.
+    live: AtomicBool,
+    /// Creation order in the stream: collections list series in this order.
+    seq: u64,
 }
 
 impl Series {
     pub(crate) fn new(attributes: Attributes, spec: &StreamSpec) -> Self {
+        Series::numbered(attributes, spec, 0)
+    }
+
+    fn numbered(attributes: Attributes, spec: &StreamSpec, seq: u64) -> Self {
         Series {
             attributes,
-            cell: Cell::new(&spec.aggregation, spec.number),
+            cell: Cell::new(&spec.aggregation, spec.number, spec.squared_deviation),
             start_time: SystemTime::now(),
             touched: AtomicBool::new(false),
             last_active: AtomicU64::new(unix_nanos(SystemTime::now())),
+            live: AtomicBool::new(true),
+            seq,
         }
+    }
+
+    /// An unbound record: the value, and "written since the last collection".
+    #[inline]
+    fn record(&self, value: Number) {
+        self.cell.record(value);
+        self.touched.store(true, Relaxed);
     }
 }
 
@@ -236,7 +261,14 @@ pub(crate) struct Stream {
     pub(crate) spec: StreamSpec,
     series: papaya::HashMap<Attributes, Arc<Series>, PrehashedState>,
     len: AtomicUsize,
+    /// The next series' [`Series::seq`].
+    next_seq: AtomicU64,
     overflow: OnceLock<Arc<Series>>,
+    /// The series of the empty attribute set, the most common one: `add(1, &[])` finds it
+    /// without hashing or pinning the map (the map's epoch guard costs more than the add,
+    /// and under contention much more). Set once; if the series is ever removed, its `live`
+    /// flag turns the shortcut off for good and such records take the map like the others.
+    unattributed: OnceLock<Arc<Series>>,
     /// Measurements folded into the overflow series and not yet reported (self-metrics).
     overflowed: AtomicU64,
     /// Series removed by the last collection (expired or removed by the user), kept one
@@ -260,7 +292,9 @@ impl Stream {
             spec,
             series: papaya::HashMap::builder().hasher(PrehashedState).build(),
             len: AtomicUsize::new(0),
+            next_seq: AtomicU64::new(0),
             overflow: OnceLock::new(),
+            unattributed: OnceLock::new(),
             overflowed: AtomicU64::new(0),
             removed: Mutex::new(Vec::new()),
         }
@@ -269,17 +303,27 @@ impl Stream {
     /// Records `value` for the series identified by `attributes`.
     #[inline]
     pub(crate) fn record(&self, value: Number, attributes: &[KeyValue]) {
+        // Kept small so that it inlines into `add`: the empty set's shortcut is a few loads
+        // and the cell's atomic operation; everything else is out of line.
+        if attributes.is_empty() {
+            if let Some(series) = self.unattributed.get().filter(|s| s.live.load(Relaxed)) {
+                series.record(value);
+                return;
+            }
+        }
+        self.record_by_lookup(value, attributes);
+    }
+
+    #[inline(never)]
+    fn record_by_lookup(&self, value: Number, attributes: &[KeyValue]) {
         let query = AttributeQuery::new(attributes, self.spec.filter());
         let map = self.series.pin();
         if let Some(series) = map.get(&query) {
-            series.cell.record(value);
-            series.touched.store(true, Relaxed);
+            series.record(value);
             return;
         }
         drop(map);
-        let series = self.series_slow(attributes);
-        series.cell.record(value);
-        series.touched.store(true, Relaxed);
+        self.series_slow(attributes).record(value);
     }
 
     /// The series for `attributes`, created if needed (the bind path).
@@ -301,14 +345,29 @@ impl Stream {
         if self.len.load(Relaxed) >= self.spec.cardinality_limit {
             return self.overflow_series();
         }
-        let fresh = Arc::new(Series::new(owned.clone(), &self.spec));
-        match map.try_insert(owned, fresh.clone()) {
+        let unattributed = owned.is_empty();
+        let seq = self.next_seq.fetch_add(1, Relaxed);
+        let fresh = Arc::new(Series::numbered(owned.clone(), &self.spec, seq));
+        let series = match map.try_insert(owned, fresh.clone()) {
             Ok(_) => {
                 self.len.fetch_add(1, Relaxed);
                 fresh
             }
             Err(occupied) => occupied.current.clone(),
+        };
+        if unattributed {
+            // Only the first empty series is cached; a later one (after a removal) is
+            // reached through the map.
+            let _ = self.unattributed.set(series.clone());
         }
+        series
+    }
+
+    /// Whether `series` is the cached series of the empty set (one more owner of it).
+    fn is_cached(&self, series: &Arc<Series>) -> bool {
+        self.unattributed
+            .get()
+            .is_some_and(|cached| Arc::ptr_eq(cached, series))
     }
 
     fn overflow_series(&self) -> Arc<Series> {
@@ -322,9 +381,10 @@ impl Stream {
                     self.spec.name,
                     self.spec.cardinality_limit
                 );
-                Arc::new(Series::new(
+                Arc::new(Series::numbered(
                     Attributes::from([KeyValue::new(OVERFLOW_ATTRIBUTE, true)]),
                     &self.spec,
+                    u64::MAX, // listed last
                 ))
             })
             .clone()
@@ -349,6 +409,7 @@ impl Stream {
         for attrs in &doomed {
             if let Some(series) = map.remove(attrs) {
                 self.len.fetch_sub(1, Relaxed);
+                series.live.store(false, Relaxed);
                 series.touched.store(false, Relaxed);
                 removed.push((series.clone(), series.cell.value()));
             }
@@ -379,7 +440,7 @@ impl Stream {
                 series.last_active.store(now_nanos, Relaxed);
             } else if Duration::from_nanos(idle) >= expiry
                 // A bound handle keeps writing to its series: never expire it.
-                && Arc::strong_count(series) == 1
+                && Arc::strong_count(series) == 1 + usize::from(self.is_cached(series))
             {
                 expired.push(attrs.clone());
             }
@@ -393,9 +454,13 @@ impl Stream {
     pub(crate) fn collect(&self, now: SystemTime) -> data::Metric {
         self.maintain(now);
         let map = self.series.pin();
-        let points = map
-            .values()
-            .chain(self.overflow.get())
+        // In creation order: deterministic for a deterministic program, and a sort on
+        // integers (sorting by the attributes' text cost most of a collection of 10,000
+        // series, and the Prometheus encoder orders by its own labels anyway).
+        let mut series: Vec<&Arc<Series>> = map.values().chain(self.overflow.get()).collect();
+        series.sort_unstable_by_key(|s| s.seq);
+        let points = series
+            .into_iter()
             .map(|s| (s.attributes.clone(), s.start_time, s.cell.value()))
             .collect();
         self.spec.metric(self.spec.data(points, now))
@@ -417,6 +482,7 @@ mod expiry_tests {
             attribute_keys: None,
             cardinality_limit: 10,
             idle_expiry: idle,
+            squared_deviation: false,
         })
     }
 
@@ -452,6 +518,33 @@ mod expiry_tests {
         let now = SystemTime::now();
         assert_eq!(total(&stream, now), 5, "the late 5 lands in a new series");
         assert_eq!(stream.len.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn the_cached_empty_series_can_be_removed_and_expire() {
+        let stream = counter_stream(Some(Duration::from_secs(10)));
+        let t0 = SystemTime::now();
+        stream.record(Number::U64(1), &[]);
+        stream.record(Number::U64(2), &[]);
+        assert!(
+            stream.unattributed.get().is_some(),
+            "the shortcut is in use"
+        );
+        assert_eq!(total(&stream, t0), 3);
+        assert_eq!(stream.retain(|_| false), 1);
+        assert_eq!(total(&stream, t0), 0, "removed");
+        // Written again: a new series through the map, the old one is not written to.
+        stream.record(Number::U64(4), &[]);
+        assert_eq!(total(&stream, t0), 4);
+        stream.record(Number::U64(1), &[]);
+        assert_eq!(total(&stream, t0), 5);
+        // The cached series itself expires when idle (the cache is not an owner).
+        let fresh = counter_stream(Some(Duration::from_secs(10)));
+        fresh.record(Number::U64(7), &[]);
+        assert_eq!(total(&fresh, t0), 7);
+        assert_eq!(total(&fresh, t0 + Duration::from_secs(11)), 0, "expired");
+        fresh.record(Number::U64(1), &[]);
+        assert_eq!(total(&fresh, t0 + Duration::from_secs(12)), 1, "restarted");
     }
 
     #[test]

@@ -310,6 +310,7 @@ fn spec(sel: &Selection<'_>, view: Option<&View>, aggregation: Resolved) -> Stre
             .and_then(|v| v.cardinality_limit)
             .unwrap_or(sel.cardinality_limit),
         idle_expiry: None,
+        squared_deviation: false,
     }
 }
 

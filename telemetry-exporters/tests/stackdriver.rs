@@ -30,7 +30,9 @@ fn builder(api: &CloudMonitoring) -> StackdriverExporterBuilder {
 }
 
 fn manual() -> (ManualReader, MeterProvider) {
-    let reader = ManualReader::new();
+    // The exporter's own PeriodicReader asks the provider for histograms' squared
+    // deviations (see `the_periodic_reader_asks_for_the_spread`); a manual one is told.
+    let reader = ManualReader::with_squared_deviation();
     let provider = MeterProvider::builder().with_reader(reader.clone()).build();
     (reader, provider)
 }
@@ -189,6 +191,17 @@ fn distributions_carry_buckets_mean_and_squared_deviation() {
     assert!((d["mean"].as_f64().unwrap() - mean).abs() < 1e-9);
     let ssd = d["sumOfSquaredDeviation"].as_f64().unwrap();
     assert!((ssd - m2).abs() / m2 < 1e-12, "{ssd} vs {m2}");
+}
+
+#[test]
+fn the_periodic_reader_asks_for_the_spread() {
+    use telemetry_core::MetricReader;
+    let api = CloudMonitoring::start();
+    let exporter = builder(&api).build().unwrap();
+    assert!(exporter.needs_squared_deviation());
+    assert!(PeriodicReader::builder(exporter)
+        .build()
+        .needs_squared_deviation());
 }
 
 #[test]

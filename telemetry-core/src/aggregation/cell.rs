@@ -48,7 +48,8 @@ pub(crate) enum CellValue {
 }
 
 impl Cell {
-    pub(crate) fn new(aggregation: &Resolved, kind: NumberKind) -> Self {
+    /// `squared_deviation`: whether a histogram tracks its sum of squared deviations.
+    pub(crate) fn new(aggregation: &Resolved, kind: NumberKind, squared_deviation: bool) -> Self {
         let zero = match kind {
             NumberKind::F64 => 0f64.to_bits(),
             NumberKind::U64 | NumberKind::I64 => 0,
@@ -64,14 +65,17 @@ impl Cell {
                 kind,
             },
             Resolved::Histogram { bounds } | Resolved::GaugeHistogram { bounds } => {
-                Cell::Histogram(HistogramCell::new(bounds.clone()))
+                Cell::Histogram(HistogramCell::new(bounds.clone(), squared_deviation))
             }
             // A summary is a histogram with the single overflow bucket: its count and sum.
-            Resolved::Summary => Cell::Histogram(HistogramCell::new(Arc::from([]))),
+            Resolved::Summary => {
+                Cell::Histogram(HistogramCell::new(Arc::from([]), squared_deviation))
+            }
         }
     }
 
-    #[inline]
+    // Always inlined: one match and one atomic operation (histograms call out).
+    #[inline(always)]
     pub(crate) fn record(&self, value: Number) {
         match self {
             Cell::Sum { bits, .. } => match value {
@@ -157,25 +161,25 @@ mod tests {
 
     #[test]
     fn integer_sums_are_exact_and_signed() {
-        let cell = Cell::new(&Resolved::Sum { monotonic: false }, NumberKind::I64);
+        let cell = Cell::new(&Resolved::Sum { monotonic: false }, NumberKind::I64, false);
         cell.record(Number::I64(5));
         cell.record(Number::I64(-7));
         assert_eq!(cell.value(), CellValue::Number(Number::I64(-2)));
-        let big = Cell::new(&Resolved::Sum { monotonic: true }, NumberKind::U64);
+        let big = Cell::new(&Resolved::Sum { monotonic: true }, NumberKind::U64, false);
         big.record(Number::U64((1 << 53) + 1));
         assert_eq!(big.value(), CellValue::Number(Number::U64((1 << 53) + 1)));
     }
 
     #[test]
     fn float_sum_count_and_last_value() {
-        let sum = Cell::new(&Resolved::Sum { monotonic: true }, NumberKind::F64);
+        let sum = Cell::new(&Resolved::Sum { monotonic: true }, NumberKind::F64, false);
         sum.record(Number::F64(0.25));
         sum.record(Number::F64(0.5));
         assert_eq!(sum.value(), CellValue::Number(Number::F64(0.75)));
-        let count = Cell::new(&Resolved::Count, NumberKind::F64);
+        let count = Cell::new(&Resolved::Count, NumberKind::F64, false);
         count.record(Number::F64(9.0));
         assert_eq!(count.value(), CellValue::Number(Number::U64(1)));
-        let last = Cell::new(&Resolved::LastValue, NumberKind::F64);
+        let last = Cell::new(&Resolved::LastValue, NumberKind::F64, false);
         last.record(Number::F64(3.0));
         last.record(Number::F64(-1.0));
         assert_eq!(last.value(), CellValue::Number(Number::F64(-1.0)));

@@ -19,6 +19,12 @@ use super::cell::{add_f64, update_f64};
 /// the numerically stable "shifted data" algorithm (Chan, Golub and LeVeque), accurate like
 /// Welford's where the naive `Σx² − (Σx)²/n` cancels catastrophically, and each sum is one
 /// atomic addition. Non-finite observations are left out of the spread.
+///
+/// The spread costs two atomic additions per observation on top of the bucket and the sum,
+/// and only Cloud Monitoring reads it: a cell tracks it only when built with
+/// `squared_deviation` (a reader asked, [`crate::MetricReader::needs_squared_deviation`]);
+/// otherwise `M2` reads 0. Min and max cost a load each: they are written only when the
+/// observation is a new extreme.
 #[derive(Debug)]
 pub(crate) struct HistogramCell {
     pub(crate) bounds: Arc<[f64]>,
@@ -32,6 +38,8 @@ pub(crate) struct HistogramCell {
     shifted_squares: AtomicU64,
     /// Finite observations counted in the shifted sums.
     finite: AtomicU64,
+    /// Whether the shifted sums are kept.
+    squared_deviation: bool,
 }
 
 /// `shift` before the first finite observation: NaN bits, never a finite value's.
@@ -53,7 +61,7 @@ pub(crate) struct HistogramSnapshot {
 }
 
 impl HistogramCell {
-    pub(crate) fn new(bounds: Arc<[f64]>) -> Self {
+    pub(crate) fn new(bounds: Arc<[f64]>, squared_deviation: bool) -> Self {
         HistogramCell {
             counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
             bounds,
@@ -64,6 +72,7 @@ impl HistogramCell {
             shifted_sum: AtomicU64::new(0f64.to_bits()),
             shifted_squares: AtomicU64::new(0f64.to_bits()),
             finite: AtomicU64::new(0),
+            squared_deviation,
         }
     }
 
@@ -94,7 +103,6 @@ impl HistogramCell {
         self.bounds.partition_point(|b| *b < v)
     }
 
-    #[inline]
     pub(crate) fn observe(&self, v: f64) {
         self.counts[self.bucket(v)].fetch_add(1, Relaxed);
         add_f64(&self.sum, v);
@@ -102,7 +110,7 @@ impl HistogramCell {
             update_f64(&self.min, |m| v < m, v);
             update_f64(&self.max, |m| v > m, v);
         }
-        if v.is_finite() {
+        if self.squared_deviation && v.is_finite() {
             let d = v - self.shift(v);
             add_f64(&self.shifted_sum, d);
             add_f64(&self.shifted_squares, d * d);
@@ -153,7 +161,7 @@ impl HistogramCell {
         add_f64(&self.sum, other.sum);
         update_f64(&self.min, |m| other.min < m, other.min);
         update_f64(&self.max, |m| other.max > m, other.max);
-        if other.finite > 0 {
+        if self.squared_deviation && other.finite > 0 {
             // The other cell's finite values in this cell's shifted frame:
             // Σ(x − k) = n(mean − k) and Σ(x − k)² = M2 + n(mean − k)².
             let n = other.finite as f64;
@@ -215,7 +223,7 @@ mod tests {
 
     #[test]
     fn buckets_are_upper_inclusive() {
-        let cell = HistogramCell::new(Arc::from([1.0, 2.0, 3.0]));
+        let cell = HistogramCell::new(Arc::from([1.0, 2.0, 3.0]), true);
         for v in [0.5, 1.0, 1.5, 3.0, 3.5, f64::NAN] {
             cell.observe(v);
         }
@@ -240,7 +248,7 @@ mod tests {
     fn spread_is_accurate_where_the_naive_formula_cancels() {
         // Values around 1e9 with a spread of a few units: Σx² − (Σx)²/n loses every digit.
         let offsets: Vec<i64> = (0..10_000).map(|i| (i * 7919) % 13 - 6).collect();
-        let cell = HistogramCell::new(Arc::from([1e9]));
+        let cell = HistogramCell::new(Arc::from([1e9]), true);
         for o in &offsets {
             cell.observe(1e9 + *o as f64);
         }
@@ -263,11 +271,33 @@ mod tests {
     }
 
     #[test]
+    fn without_the_spread_the_rest_is_the_same() {
+        let (with, without) = (
+            HistogramCell::new(Arc::from([1.0, 2.0]), true),
+            HistogramCell::new(Arc::from([1.0, 2.0]), false),
+        );
+        for v in [0.5, 1.5, 2.5, -3.0, f64::INFINITY] {
+            with.observe(v);
+            without.observe(v);
+        }
+        let (a, b) = (with.snapshot(), without.snapshot());
+        assert_eq!(
+            (&a.counts, a.sum, a.min, a.max),
+            (&b.counts, b.sum, b.min, b.max)
+        );
+        assert!(a.sum_of_squared_deviation > 0.0);
+        assert_eq!(b.sum_of_squared_deviation, 0.0);
+        // A tracked spread carried into an untracked cell is not invented there.
+        assert!(without.absorb(&a));
+        assert_eq!(without.snapshot().sum_of_squared_deviation, 0.0);
+    }
+
+    #[test]
     fn absorbing_merges_the_spread() {
         let (a, b, whole) = (
-            HistogramCell::new(Arc::from([])),
-            HistogramCell::new(Arc::from([])),
-            HistogramCell::new(Arc::from([])),
+            HistogramCell::new(Arc::from([]), true),
+            HistogramCell::new(Arc::from([]), true),
+            HistogramCell::new(Arc::from([]), true),
         );
         for (i, v) in [3.0, 9.0, -4.5, 100.25, 7.0, 7.0, 0.125].iter().enumerate() {
             if i % 2 == 0 { &a } else { &b }.observe(*v);
@@ -278,7 +308,7 @@ mod tests {
         assert_eq!(merged.count(), expected.count());
         assert!((merged.sum_of_squared_deviation - expected.sum_of_squared_deviation).abs() < 1e-9);
         assert_eq!(
-            HistogramCell::new(Arc::from([]))
+            HistogramCell::new(Arc::from([]), true)
                 .snapshot()
                 .sum_of_squared_deviation,
             0.0

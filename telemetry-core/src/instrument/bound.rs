@@ -36,6 +36,8 @@ impl BoundCells {
             attribute_keys: None,
             cardinality_limit: 1,
             idle_expiry: None,
+            // Carried into a stream that may track it: track it here too.
+            squared_deviation: true,
         };
         BoundCells(Box::new([Arc::new(Series::new(
             Attributes::empty(),

@@ -94,7 +94,7 @@ impl ObservableStream {
             })
             .collect();
         drop(starts);
-        self.spec.metric(self.spec.data(points, now))
+        self.spec.metric(self.spec.data(sorted(points), now))
     }
 }
 
@@ -116,7 +116,10 @@ impl ObservableStream {
             let index = match cells.iter().position(|(a, _)| *a == attributes) {
                 Some(index) => index,
                 None => {
-                    cells.push((attributes, HistogramCell::new(bounds.clone())));
+                    cells.push((
+                        attributes,
+                        HistogramCell::new(bounds.clone(), self.spec.squared_deviation),
+                    ));
                     cells.len() - 1
                 }
             };
@@ -126,7 +129,7 @@ impl ObservableStream {
             .into_iter()
             .map(|(attributes, cell)| (attributes, now, CellValue::Histogram(cell.snapshot())))
             .collect();
-        self.spec.metric(self.spec.data(points, now))
+        self.spec.metric(self.spec.data(sorted(points), now))
     }
 }
 
@@ -240,3 +243,12 @@ observable_handle!(
     /// ```
     ObservableGaugeHistogram
 );
+
+/// Observations ordered by their attributes' text, for deterministic output (callbacks may
+/// observe in any order, e.g. from a hash map).
+fn sorted(
+    mut points: Vec<(Attributes, SystemTime, CellValue)>,
+) -> Vec<(Attributes, SystemTime, CellValue)> {
+    points.sort_by(|a, b| crate::stream::cmp_attributes(&a.0, &b.0));
+    points
+}

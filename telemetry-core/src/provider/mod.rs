@@ -326,6 +326,7 @@ impl MeterProviderBuilder {
             self.idle_expiry,
             self.callback_timeout
                 .unwrap_or(Some(callbacks::DEFAULT_CALLBACK_TIMEOUT)),
+            self.readers.iter().any(|r| r.needs_squared_deviation()),
         ));
         if self.self_metrics {
             let metrics = self_metrics::SelfMetrics::new(&pipeline)?;

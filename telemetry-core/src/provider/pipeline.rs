@@ -55,6 +55,8 @@ pub(crate) struct Pipeline {
     views: Vec<View>,
     cardinality_limit: usize,
     idle_expiry: Option<Duration>,
+    /// Whether histograms track their sum of squared deviations (a reader asked).
+    squared_deviation: bool,
     registry: Mutex<Registry>,
     pub(crate) callbacks: Callbacks,
     shut_down: AtomicBool,
@@ -99,12 +101,14 @@ impl Pipeline {
         cardinality_limit: usize,
         idle_expiry: Option<Duration>,
         callback_timeout: Option<Duration>,
+        squared_deviation: bool,
     ) -> Self {
         Pipeline {
             resource,
             views,
             cardinality_limit,
             idle_expiry,
+            squared_deviation,
             registry: Mutex::new(Registry::default()),
             callbacks: Callbacks::new(callback_timeout),
             self_metrics: std::sync::OnceLock::new(),
@@ -196,6 +200,7 @@ impl Pipeline {
             .into_iter()
             .map(|mut spec| {
                 spec.idle_expiry = self.idle_expiry;
+                spec.squared_deviation = self.squared_deviation;
                 Arc::new(Stream::new(spec))
             })
             .collect();
@@ -219,7 +224,10 @@ impl Pipeline {
         }
         let streams = resolve(&self.views, &self.selection(&d))?
             .into_iter()
-            .map(ObservableStream::new)
+            .map(|mut spec| {
+                spec.squared_deviation = self.squared_deviation;
+                ObservableStream::new(spec)
+            })
             .collect();
         let core = Arc::new(ObservableCore {
             id: NEXT_INSTRUMENT_ID.fetch_add(1, Ordering::Relaxed),

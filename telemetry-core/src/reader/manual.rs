@@ -30,6 +30,7 @@ pub struct ManualReader {
 struct Inner {
     producer: OnceLock<Producer>,
     last: Mutex<Option<ResourceMetrics>>,
+    squared_deviation: bool,
 }
 
 impl ManualReader {
@@ -37,6 +38,34 @@ impl ManualReader {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A reader whose collections carry histograms' sum of squared deviations
+    /// ([`HistogramPoint::sum_of_squared_deviation`](crate::HistogramPoint)), for code that
+    /// sends them somewhere that needs it, such as Cloud Monitoring; see
+    /// [`MetricReader::needs_squared_deviation`].
+    ///
+    /// ```
+    /// # use telemetry_core::{ManualReader, MeterProvider, MetricData};
+    /// let reader = ManualReader::with_squared_deviation();
+    /// let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+    /// let h = provider.meter("m").f64_histogram("h").build().unwrap();
+    /// h.record(1.0, &[]);
+    /// h.record(3.0, &[]);
+    /// let metrics = reader.collect().unwrap();
+    /// let Some(MetricData::Histogram(data)) = metrics.metric("h").map(|m| &m.data) else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(data.points[0].sum_of_squared_deviation, 2.0);
+    /// ```
+    #[must_use]
+    pub fn with_squared_deviation() -> Self {
+        ManualReader {
+            inner: Arc::new(Inner {
+                squared_deviation: true,
+                ..Inner::default()
+            }),
+        }
     }
 
     /// Collects now. Before registration or after shutdown: [`Error::Shutdown`].
@@ -56,6 +85,10 @@ impl ManualReader {
 }
 
 impl MetricReader for ManualReader {
+    fn needs_squared_deviation(&self) -> bool {
+        self.inner.squared_deviation
+    }
+
     fn register_producer(&self, producer: Producer) {
         // A reader belongs to one provider; a second registration is ignored.
         let _ = self.inner.producer.set(producer);

@@ -26,6 +26,16 @@ pub trait MetricReader: Send + Sync + 'static {
     /// Called once, when the provider is built: the handle through which to collect.
     fn register_producer(&self, producer: Producer);
 
+    /// Whether this reader's histograms must carry their sum of squared deviations
+    /// ([`HistogramPoint::sum_of_squared_deviation`](crate::HistogramPoint), which Cloud
+    /// Monitoring distributions need); false unless overridden. Asked once, before
+    /// [`register_producer`](Self::register_producer): the provider tracks it for all its
+    /// histograms if any reader says yes, and leaves it 0 otherwise (it costs two atomic
+    /// additions per observation).
+    fn needs_squared_deviation(&self) -> bool {
+        false
+    }
+
     /// Exports what has been recorded so far, if the reader pushes; pull readers do nothing.
     fn force_flush(&self, timeout: Duration) -> Result<(), Error> {
         let _ = timeout;

@@ -81,6 +81,7 @@ struct Inner {
     interval: Duration,
     timeout: Duration,
     temporality: Temporality,
+    squared_deviation: bool,
     /// Taken by the worker when the provider registers.
     start: Mutex<Option<Worker>>,
     /// Set once the worker runs.
@@ -135,11 +136,13 @@ impl PeriodicReaderBuilder {
         let interval = resolve(self.interval, env(ENV_INTERVAL), DEFAULT_EXPORT_INTERVAL);
         let timeout = resolve(self.timeout, env(ENV_TIMEOUT), DEFAULT_EXPORT_TIMEOUT);
         let temporality = self.exporter.temporality();
+        let squared_deviation = self.exporter.needs_squared_deviation();
         PeriodicReader {
             inner: Arc::new(Inner {
                 interval,
                 timeout,
                 temporality,
+                squared_deviation,
                 start: Mutex::new(Some(Worker {
                     exporter: self.exporter,
                     exporter_name: self.exporter_name,
@@ -224,6 +227,10 @@ impl PeriodicReader {
 }
 
 impl MetricReader for PeriodicReader {
+    fn needs_squared_deviation(&self) -> bool {
+        self.inner.squared_deviation
+    }
+
     fn register_producer(&self, producer: Producer) {
         // A reader belongs to one provider; a second registration is ignored.
         let Some(worker) = self

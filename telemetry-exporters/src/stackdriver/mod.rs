@@ -642,6 +642,11 @@ impl PushExporter for StackdriverExporter {
         Temporality::Cumulative
     }
 
+    /// Distributions carry `sumOfSquaredDeviation`: the provider tracks it for this reader.
+    fn needs_squared_deviation(&self) -> bool {
+        true
+    }
+
     /// Writes the points the 5-second rule held back (the final collection's, typically),
     /// waiting for the rule within `timeout`.
     fn shutdown(&self, timeout: Duration) -> Result<(), Error> {

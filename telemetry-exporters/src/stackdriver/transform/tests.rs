@@ -18,7 +18,8 @@ fn shape() -> Shape {
 }
 
 fn translated(record: impl FnOnce(&MeterProvider)) -> (Translated, Problems) {
-    let reader = ManualReader::new();
+    // As the exporter's periodic reader does: histograms carry their spread.
+    let reader = ManualReader::with_squared_deviation();
     let provider = MeterProvider::builder()
         .with_reader(reader.clone())
         .with_view(View::new("video_count").aggregation(Aggregation::Count))
