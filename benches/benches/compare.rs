@@ -729,15 +729,39 @@ fn ours_split(g: &mut criterion::BenchmarkGroup<'_, Clock>, format: Format, seri
 /// Row 8: the EV example's derived collectors (33 fields, `vehicle_id` on each point),
 /// collected and encoded as text 0.0.4 by our exporter, as a scrape does.
 fn derived(c: &mut Criterion<Clock>) {
+    let mut g = c.benchmark_group("8_derived_33_fields_collect_encode");
+    // The default (callbacks on a worker thread with a deadline), and the extra id with
+    // callbacks run inline on the scraping thread (`with_callback_timeout(None)`).
+    for (id, isolated) in [
+        (Library::Telemetry.id(), true),
+        ("telemetry_inline_callbacks", false),
+    ] {
+        let (exporter, registered) = ev_exporter(isolated);
+        g.bench_function(id, |b| b.iter(|| exporter.render().expect("rendered")));
+        drop(registered);
+    }
+    g.finish();
+}
+
+/// The EV example's collectors registered with a provider whose scrape endpoint renders
+/// them; `isolated`: callbacks on the worker thread (the default) or inline.
+fn ev_exporter(
+    isolated: bool,
+) -> (
+    telemetry_exporters::prometheus::PrometheusExporter,
+    impl Sized,
+) {
     use telemetry_examples::ev::{ChargeState, DriveState, EvMetricData};
     use telemetry_exporters::prometheus::PrometheusExporter;
 
     let exporter = PrometheusExporter::builder()
         .with_target_info(false)
         .build();
-    let provider = telemetry_core::MeterProvider::builder()
-        .with_reader(exporter.clone())
-        .build();
+    let mut builder = telemetry_core::MeterProvider::builder().with_reader(exporter.clone());
+    if !isolated {
+        builder = builder.with_callback_timeout(None);
+    }
+    let provider = builder.build();
     let data = EvMetricData {
         vehicle_id: "Ju".to_owned(),
         charge_state: ChargeState {
@@ -762,13 +786,7 @@ fn derived(c: &mut Criterion<Clock>) {
         33,
         "{text}"
     );
-
-    let mut g = c.benchmark_group("8_derived_33_fields_collect_encode");
-    g.bench_function(Library::Telemetry.id(), |b| {
-        b.iter(|| exporter.render().expect("rendered"))
-    });
-    g.finish();
-    drop(registered);
+    (exporter, (registered, provider))
 }
 
 fn all(c: &mut Criterion<Clock>) {

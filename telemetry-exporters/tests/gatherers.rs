@@ -62,10 +62,11 @@ fn two_jobs_are_served_together_in_both_formats() {
     let text = get(&server, None);
     assert_eq!(text.status, 200);
     let body = text.text();
+    // Series in the order of the gatherers: nightly's, then hourly's.
     for line in [
         "# TYPE job_runs_total counter\n\
-         job_runs_total{job_name=\"hourly\"} 24\n\
-         job_runs_total{job_name=\"nightly\"} 1\n",
+         job_runs_total{job_name=\"nightly\"} 1\n\
+         job_runs_total{job_name=\"hourly\"} 24\n",
         "job_duration_bucket{job_name=\"nightly\",le=\"2.0\"} 1\n",
         "job_duration_bucket{job_name=\"nightly\",le=\"+Inf\"} 2\n",
         "job_duration_count{job_name=\"hourly\"} 1\n",
@@ -85,8 +86,8 @@ fn two_jobs_are_served_together_in_both_formats() {
     assert!(body.contains(
         "# TYPE job_runs counter\n\
          # HELP job_runs Runs started\n\
-         job_runs_total{job_name=\"hourly\"} 24\n\
-         job_runs_created{job_name=\"hourly\"} "
+         job_runs_total{job_name=\"nightly\"} 1\n\
+         job_runs_created{job_name=\"nightly\"} "
     ));
     assert!(
         body.contains("\ntarget_info{service_name=\"batch\"} 1\n"),

@@ -5,7 +5,7 @@
 //! (scopes) or two providers can produce the same metric name, two names can sanitise to
 //! the same family, two attribute sets to the same label set, and one family's sample names
 //! (`jobs` → `jobs_total`, `h` → `h_bucket`) can be another family's name. This module
-//! resolves all of that into a sorted, duplicate-free model before anything is written, and
+//! resolves all of that into a duplicate-free model before anything is written, and
 //! records what it had to drop as [`Warning`]s; the writers (`text.rs`, `openmetrics.rs`)
 //! then only format.
 //!
@@ -134,6 +134,15 @@ pub(crate) fn name_in(format: Format, base: &str, kind: Kind) -> Cow<'_, str> {
 /// Sanitised label names and their values (unescaped), sorted by name, each name once.
 pub(crate) type Labels<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
+/// The series of one family, by label set, in the order the collection lists them (for our
+/// own streams: creation order). A hash map keeps the order without sorting label sets: with
+/// 10,000 series, ordering them by their labels was most of a scrape's time.
+pub(crate) type SeriesMap<'a> = indexmap::IndexMap<Labels<'a>, Sample<'a>, SeriesHasher>;
+
+/// Fixed seed: label sets come from our own collections (bounded by the cardinality limit),
+/// and a reproducible layout makes output reproducible.
+pub(crate) type SeriesHasher = foldhash::fast::FixedState;
+
 /// One family: its type, metadata and series.
 #[derive(Debug)]
 pub(crate) struct Family<'a> {
@@ -150,9 +159,9 @@ pub(crate) struct Family<'a> {
 /// The series of a family.
 #[derive(Debug)]
 pub(crate) enum Body<'a> {
-    /// Our own data, sorted by label set. For a state set, the label set leaves out the state
-    /// label: one entry holds all the states of one series.
-    Series(BTreeMap<Labels<'a>, Sample<'a>>),
+    /// Our own data. For a state set, the label set leaves out the state label: one entry
+    /// holds all the states of one series.
+    Series(SeriesMap<'a>),
     /// The sample lines of a family from another library's OpenMetrics text, as they were.
     Foreign(Vec<&'a str>),
 }
@@ -283,11 +292,12 @@ impl<'a> Grouping<'a, '_> {
         };
         let mut duplicates = Vec::new();
         let mut missing_state = Vec::new();
+        series.reserve(points(&metric.data));
         let mut insert = |labels: Labels<'a>, sample: Sample<'a>| match series.entry(labels) {
-            Entry::Vacant(v) => {
+            indexmap::map::Entry::Vacant(v) => {
                 v.insert(sample);
             }
-            Entry::Occupied(o) => duplicates.push(format_labels(o.key(), None)),
+            indexmap::map::Entry::Occupied(o) => duplicates.push(format_labels(o.key(), None)),
         };
         let reserved = kind.reserved_label();
         match &metric.data {
@@ -402,14 +412,14 @@ impl<'a> Grouping<'a, '_> {
         help: &'a str,
         unit: Option<Cow<'a, str>>,
         metric: &'a str,
-    ) -> Option<&mut BTreeMap<Labels<'a>, Sample<'a>>> {
+    ) -> Option<&mut SeriesMap<'a>> {
         let family = match self.families.entry(base.to_owned()) {
             Entry::Vacant(v) => v.insert(Family {
                 kind,
                 help: Cow::Borrowed(help),
                 unit,
                 metric,
-                body: Body::Series(BTreeMap::new()),
+                body: Body::Series(SeriesMap::default()),
             }),
             Entry::Occupied(o) if o.get().kind != kind => {
                 let kept = (o.key().as_str(), o.get().kind);
@@ -497,6 +507,17 @@ fn drop_clashes(families: &mut Families<'_>, format: Format, warnings: &mut Vec<
     }
 }
 
+/// How many points `data` has (an upper bound of the series it adds).
+fn points(data: &MetricData) -> usize {
+    match data {
+        MetricData::Sum(s) => s.points.len(),
+        MetricData::Gauge(g) | MetricData::Info(g) | MetricData::StateSet(g) => g.points.len(),
+        MetricData::Histogram(h) | MetricData::GaugeHistogram(h) => h.points.len(),
+        MetricData::Summary(s) => s.points.len(),
+        _ => 0,
+    }
+}
+
 /// The label set of a series.
 ///
 /// Attribute keys are sanitised; when several keys land on one label name, their values are
@@ -510,6 +531,10 @@ fn labels<'a>(
     scope: Option<&'a Scope>,
     reserved: Option<&str>,
 ) -> Labels<'a> {
+    let attributes: Vec<&'a KeyValue> = attributes.collect();
+    if let Some(labels) = plain_labels(&attributes, scope, reserved) {
+        return labels;
+    }
     let mut merged: BTreeMap<Cow<'a, str>, Cow<'a, str>> = BTreeMap::new();
     let mut add = |name: Cow<'a, str>, value: Cow<'a, str>| match merged.entry(name) {
         Entry::Vacant(v) => {
@@ -553,6 +578,49 @@ fn labels<'a>(
         }
     }
     merged.into_iter().collect()
+}
+
+/// [`labels`] for the usual case, without a map: keys that are valid label names already,
+/// in increasing order, no empty value, no reserved name, and scope labels that clash with
+/// none of them. `None` when any of that does not hold (the general path handles it).
+fn plain_labels<'a>(
+    attributes: &[&'a KeyValue],
+    scope: Option<&'a Scope>,
+    reserved: Option<&str>,
+) -> Option<Labels<'a>> {
+    let mut out: Labels<'a> = Vec::with_capacity(attributes.len() + 2);
+    for kv in attributes {
+        let name = match sanitize_label_name(&kv.key) {
+            Cow::Borrowed(_) => Cow::Borrowed(kv.key.as_ref()),
+            Cow::Owned(_) => return None,
+        };
+        let value = kv.value.as_str();
+        let in_order = out.last().is_none_or(|(last, _)| *last < name);
+        if value.is_empty() || reserved == Some(&*name) || !in_order {
+            return None;
+        }
+        out.push((name, value));
+    }
+    if let Some(scope) = scope {
+        let mut add = |name: &'static str, value: &'a str| {
+            if value.is_empty() {
+                return Some(());
+            }
+            if reserved == Some(name) {
+                return None;
+            }
+            match out.binary_search_by(|(n, _)| n.as_ref().cmp(name)) {
+                Ok(_) => None,
+                Err(at) => {
+                    out.insert(at, (Cow::Borrowed(name), Cow::Borrowed(value)));
+                    Some(())
+                }
+            }
+        };
+        add("otel_scope_name", &scope.name)?;
+        add("otel_scope_version", scope.version.as_deref().unwrap_or(""))?;
+    }
+    Some(out)
 }
 
 /// A state set's points as (label set without the state, state, value); the state is the

@@ -142,10 +142,11 @@ pub(crate) fn render(source: &dyn Gather, format: Format) -> Result<(String, Vec
 ///
 /// let all = Gatherers::new().with(nightly).with(hourly);
 /// let (text, warnings) = all.render_as(Default::default())?;
+/// // The first source wins a series both report; series come in the sources' order.
 /// assert!(text.ends_with(
 ///     "# TYPE job_runs_total counter\n\
-///      job_runs_total{job=\"hourly\"} 24\n\
-///      job_runs_total{job=\"nightly\"} 1\n"
+///      job_runs_total{job=\"nightly\"} 1\n\
+///      job_runs_total{job=\"hourly\"} 24\n"
 /// ));
 /// assert_eq!(
 ///     warnings,

@@ -154,7 +154,7 @@ fn encode_family(
     Ok(())
 }
 
-type Series<'s, 'a> = &'s std::collections::BTreeMap<Labels<'a>, Sample<'a>>;
+type Series<'s, 'a> = &'s super::family::SeriesMap<'a>;
 
 /// A gauge histogram as three gauge families with the OpenMetrics sample names.
 fn encode_gauge_histogram(

@@ -8,8 +8,11 @@
 //! # Output
 //!
 //! - Families are sorted by their base name (the OpenMetrics family name: `jobs` for the
-//!   counter `jobs_total`), series within a family by label set (label names, then values,
-//!   bytewise); each family is one contiguous block that starts with `# HELP` and `# TYPE`.
+//!   counter `jobs_total`); series within a family come in the order of the collection
+//!   (each stream's series in creation order, scopes and providers in order), which is
+//!   deterministic but not sorted: ordering 10,000 label sets was most of a scrape's cost,
+//!   and Prometheus does not care. Each family is one contiguous block that starts with
+//!   `# HELP` and `# TYPE`.
 //!   Every line ends with `\n`.
 //! - Types, following the Python client's mapping of the OpenMetrics types into 0.0.4:
 //!
@@ -289,8 +292,9 @@ impl fmt::Display for Warning {
 ///     concat!(
 ///         "# HELP http_requests_total Requests served\n",
 ///         "# TYPE http_requests_total counter\n",
-///         "http_requests_total{http_route=\"/a\"} 5\n",
+///         // In the order of the points.
 ///         "http_requests_total{http_route=\"/b\"} 2\n",
+///         "http_requests_total{http_route=\"/a\"} 5\n",
 ///     )
 /// );
 /// ```

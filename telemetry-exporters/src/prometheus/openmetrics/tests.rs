@@ -64,10 +64,10 @@ fn counter_family_has_no_total_and_samples_have_total_and_created() {
          errors_created 0.0\n\
          # TYPE requests counter\n\
          # HELP requests Requests served\n\
-         requests_total{route=\"/a\"} 1.5\n\
-         requests_created{route=\"/a\"} 1520430000.123\n\
          requests_total{route=\"/b\"} 3\n\
          requests_created{route=\"/b\"} 1520430000.123\n\
+         requests_total{route=\"/a\"} 1.5\n\
+         requests_created{route=\"/a\"} 1520430000.123\n\
          # EOF\n"
     );
 }
@@ -109,12 +109,12 @@ fn gauges_help_escaping_utf8_and_special_values() {
          cabin_temperature{company=\"会社検証用\",path=\"C:\\\\dir\\\\\\\"x\\\"\\nend\"} -2.5\n\
          # TYPE readings gauge\n\
          # HELP readings r\n\
-         readings 1e-07\n\
-         readings{v=\"inf\"} +Inf\n\
-         readings{v=\"max\"} 18446744073709551615\n\
-         readings{v=\"min\"} -9223372036854775808\n\
-         readings{v=\"minf\"} -Inf\n\
          readings{v=\"nan\"} NaN\n\
+         readings{v=\"inf\"} +Inf\n\
+         readings{v=\"minf\"} -Inf\n\
+         readings{v=\"min\"} -9223372036854775808\n\
+         readings{v=\"max\"} 18446744073709551615\n\
+         readings 1e-07\n\
          # EOF\n"
     );
 }
@@ -174,10 +174,6 @@ fn histogram_buckets_count_sum_created_and_canonical_le() {
         "# TYPE latency_seconds histogram\n\
          # UNIT latency_seconds seconds\n\
          # HELP latency_seconds x\n\
-         latency_seconds_bucket{exported_le=\"user\",le=\"+Inf\"} 0\n\
-         latency_seconds_count{exported_le=\"user\"} 0\n\
-         latency_seconds_sum{exported_le=\"user\"} 0.0\n\
-         latency_seconds_created{exported_le=\"user\"} 0.0\n\
          latency_seconds_bucket{route=\"/a\",le=\"0.005\"} 1\n\
          latency_seconds_bucket{route=\"/a\",le=\"1.0\"} 3\n\
          latency_seconds_bucket{route=\"/a\",le=\"1e+06\"} 3\n\
@@ -185,6 +181,10 @@ fn histogram_buckets_count_sum_created_and_canonical_le() {
          latency_seconds_count{route=\"/a\"} 6\n\
          latency_seconds_sum{route=\"/a\"} 123.25\n\
          latency_seconds_created{route=\"/a\"} 1520430000.123\n\
+         latency_seconds_bucket{exported_le=\"user\",le=\"+Inf\"} 0\n\
+         latency_seconds_count{exported_le=\"user\"} 0\n\
+         latency_seconds_sum{exported_le=\"user\"} 0.0\n\
+         latency_seconds_created{exported_le=\"user\"} 0.0\n\
          # EOF\n"
     );
 }
@@ -285,13 +285,13 @@ fn gauge_histogram_has_gcount_and_gsum_and_no_created() {
          queue_age_gsum{queue=\"a\"} 42.5\n\
          # TYPE temperatures gaugehistogram\n\
          # HELP temperatures x\n\
-         temperatures_bucket{k=\"bad\",le=\"0.0\"} 1\n\
-         temperatures_bucket{k=\"bad\",le=\"+Inf\"} 1\n\
          temperatures_bucket{k=\"ok\",le=\"-10.0\"} 1\n\
          temperatures_bucket{k=\"ok\",le=\"0.0\"} 1\n\
          temperatures_bucket{k=\"ok\",le=\"+Inf\"} 1\n\
          temperatures_gcount{k=\"ok\"} 1\n\
          temperatures_gsum{k=\"ok\"} -12.0\n\
+         temperatures_bucket{k=\"bad\",le=\"0.0\"} 1\n\
+         temperatures_bucket{k=\"bad\",le=\"+Inf\"} 1\n\
          # EOF\n"
     );
     assert!(
@@ -320,15 +320,15 @@ fn summary_with_and_without_quantiles() {
         render(&m),
         "# TYPE rpc_duration summary\n\
          # HELP rpc_duration RPC latency\n\
-         rpc_duration_count{exported_quantile=\"mine\"} 0\n\
-         rpc_duration_sum{exported_quantile=\"mine\"} 0.0\n\
-         rpc_duration_created{exported_quantile=\"mine\"} 1520430000.123\n\
          rpc_duration{method=\"get\",quantile=\"0.5\"} 0.1\n\
          rpc_duration{method=\"get\",quantile=\"0.99\"} 0.9\n\
          rpc_duration{method=\"get\",quantile=\"1.0\"} NaN\n\
          rpc_duration_count{method=\"get\"} 10\n\
          rpc_duration_sum{method=\"get\"} 2.5\n\
          rpc_duration_created{method=\"get\"} 1520430000.123\n\
+         rpc_duration_count{exported_quantile=\"mine\"} 0\n\
+         rpc_duration_sum{exported_quantile=\"mine\"} 0.0\n\
+         rpc_duration_created{exported_quantile=\"mine\"} 1520430000.123\n\
          # EOF\n"
     );
 }
@@ -409,12 +409,12 @@ fn state_set_one_sample_per_state_grouped_by_series() {
         render(&m),
         "# TYPE charging_state stateset\n\
          # HELP charging_state Charging state\n\
-         charging_state{zone=\"a\\\"1\",charging_state=\"charging\"} 0\n\
-         charging_state{zone=\"a\\\"1\",charging_state=\"complete\"} 1\n\
-         charging_state{zone=\"a\\\"1\",charging_state=\"disconnected\"} 0\n\
          charging_state{zone=\"b\",charging_state=\"charging\"} 1\n\
          charging_state{zone=\"b\",charging_state=\"complete\"} 0\n\
          charging_state{zone=\"b\",charging_state=\"disconnected\"} 0\n\
+         charging_state{zone=\"a\\\"1\",charging_state=\"charging\"} 0\n\
+         charging_state{zone=\"a\\\"1\",charging_state=\"complete\"} 1\n\
+         charging_state{zone=\"a\\\"1\",charging_state=\"disconnected\"} 0\n\
          # EOF\n"
     );
 }

@@ -210,7 +210,7 @@ fn user_le_attribute_on_a_histogram_is_renamed() {
 }
 
 #[test]
-fn families_sorted_by_name_and_series_by_labels() {
+fn families_sorted_by_name_and_series_in_collection_order() {
     let m = collection(vec![
         scope(
             "z",
@@ -229,9 +229,15 @@ fn families_sorted_by_name_and_series_by_labels() {
     ]);
     assert_eq!(
         render(&m),
-        "# HELP a A\n# TYPE a gauge\na 9\n\
-         # HELP b B\n# TYPE b gauge\n\
-         b 0\nb{j=\"z\"} 1\nb{k=\"x\"} 2\nb{k=\"y\"} 3\n"
+        "# HELP a A\n\
+         # TYPE a gauge\n\
+         a 9\n\
+         # HELP b B\n\
+         # TYPE b gauge\n\
+         b{k=\"y\"} 3\n\
+         b{j=\"z\"} 1\n\
+         b{k=\"x\"} 2\n\
+         b 0\n"
     );
 }
 
@@ -302,8 +308,10 @@ fn two_scopes_share_one_family_block() {
     ]);
     assert_eq!(
         render(&m),
-        "# HELP jobs_total Jobs run\n# TYPE jobs_total counter\n\
-         jobs_total{q=\"a\"} 2\njobs_total{q=\"b\"} 1\n"
+        "# HELP jobs_total Jobs run\n\
+         # TYPE jobs_total counter\n\
+         jobs_total{q=\"b\"} 1\n\
+         jobs_total{q=\"a\"} 2\n"
     );
 }
 
@@ -560,12 +568,12 @@ fn summary_is_a_summary_with_quantiles_sum_and_count() {
         render(&m),
         "# HELP rpc_duration RPC latency\n\
          # TYPE rpc_duration summary\n\
-         rpc_duration_sum 0.0\n\
-         rpc_duration_count 0\n\
          rpc_duration{m=\"get\",quantile=\"0.5\"} 0.1\n\
          rpc_duration{m=\"get\",quantile=\"0.99\"} 0.9\n\
          rpc_duration_sum{m=\"get\"} 2.5\n\
-         rpc_duration_count{m=\"get\"} 10\n"
+         rpc_duration_count{m=\"get\"} 10\n\
+         rpc_duration_sum 0.0\n\
+         rpc_duration_count 0\n"
     );
 }
 
