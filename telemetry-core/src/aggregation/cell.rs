@@ -37,7 +37,9 @@ pub(crate) enum Cell {
         bits: AtomicU64,
         kind: NumberKind,
     },
-    Histogram(HistogramCell),
+    /// Boxed: a histogram cell is about 100 bytes, and every counter's series would pay for
+    /// it inline (bytes per series are a benchmark row, and the collection walks them).
+    Histogram(Box<HistogramCell>),
 }
 
 /// A copy of a cell's value.
@@ -65,12 +67,16 @@ impl Cell {
                 kind,
             },
             Resolved::Histogram { bounds } | Resolved::GaugeHistogram { bounds } => {
-                Cell::Histogram(HistogramCell::new(bounds.clone(), squared_deviation))
+                Cell::Histogram(Box::new(HistogramCell::new(
+                    bounds.clone(),
+                    squared_deviation,
+                )))
             }
             // A summary is a histogram with the single overflow bucket: its count and sum.
-            Resolved::Summary => {
-                Cell::Histogram(HistogramCell::new(Arc::from([]), squared_deviation))
-            }
+            Resolved::Summary => Cell::Histogram(Box::new(HistogramCell::new(
+                Arc::from([]),
+                squared_deviation,
+            ))),
         }
     }
 
@@ -168,6 +174,16 @@ mod tests {
         let big = Cell::new(&Resolved::Sum { monotonic: true }, NumberKind::U64, false);
         big.record(Number::U64((1 << 53) + 1));
         assert_eq!(big.value(), CellValue::Number(Number::U64((1 << 53) + 1)));
+    }
+
+    #[test]
+    fn a_number_cell_is_small() {
+        // The largest number variant: an AtomicU64 and its kind, plus the tag.
+        assert!(
+            std::mem::size_of::<Cell>() <= 16,
+            "{}",
+            std::mem::size_of::<Cell>()
+        );
     }
 
     #[test]

@@ -19,11 +19,18 @@ use crate::stream::{Series, StreamSpec};
 
 /// The series of one attribute set in each stream of an instrument.
 #[derive(Clone, Debug)]
-pub(crate) struct BoundCells(Box<[Arc<Series>]>);
+pub(crate) enum BoundCells {
+    /// The usual case, one stream: one pointer less to follow on every record.
+    One(Arc<Series>),
+    Many(Box<[Arc<Series>]>),
+}
 
 impl BoundCells {
     pub(crate) fn new(cells: Box<[Arc<Series>]>) -> Self {
-        BoundCells(cells)
+        match <[Arc<Series>; 1]>::try_from(cells.into_vec()) {
+            Ok([one]) => BoundCells::One(one),
+            Err(many) => BoundCells::Many(many.into_boxed_slice()),
+        }
     }
 
     fn detached(aggregation: Resolved, number: NumberKind) -> Self {
@@ -39,23 +46,32 @@ impl BoundCells {
             // Carried into a stream that may track it: track it here too.
             squared_deviation: true,
         };
-        BoundCells(Box::new([Arc::new(Series::new(
-            Attributes::empty(),
-            &spec,
-        ))]))
+        BoundCells::One(Arc::new(Series::new(Attributes::empty(), &spec)))
+    }
+
+    fn series(&self) -> &[Arc<Series>] {
+        match self {
+            BoundCells::One(one) => std::slice::from_ref(one),
+            BoundCells::Many(many) => many,
+        }
     }
 
     #[inline]
     fn record(&self, value: Number) {
-        for series in self.0.iter() {
-            series.cell.record(value);
+        match self {
+            BoundCells::One(series) => series.cell.record(value),
+            BoundCells::Many(many) => {
+                for series in many.iter() {
+                    series.cell.record(value);
+                }
+            }
         }
     }
 
     /// Folds what `old` recorded (while detached) into these cells.
     pub(crate) fn absorb(&self, old: &BoundCells, name: &str) -> Result<(), Error> {
-        for series in self.0.iter() {
-            for previous in old.0.iter() {
+        for series in self.series() {
+            for previous in old.series() {
                 if Arc::ptr_eq(series, previous) {
                     continue;
                 }
@@ -87,7 +103,7 @@ macro_rules! bound_handle {
 
         impl<T> fmt::Debug for $name<T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name)).field("series", &self.cells.0.len()).finish()
+                f.debug_struct(stringify!($name)).field("series", &self.cells.series().len()).finish()
             }
         }
 
