@@ -311,6 +311,23 @@ impl Attributes {
 
     /// True if `pairs`, restricted by `filter`, is exactly this set (in any order).
     pub(crate) fn matches(&self, pairs: &[KeyValue], filter: KeyFilter<'_>) -> bool {
+        // The usual case: the same keys in the same (sorted) order, compared pairwise
+        // without a search.
+        if matches!(filter, KeyFilter::All) && pairs.len() == self.pairs.len() {
+            let mut same_order = true;
+            for (kv, mine) in pairs.iter().zip(self.pairs.iter()) {
+                if kv.key != mine.key {
+                    same_order = false;
+                    break;
+                }
+                if !kv.value.same(&mine.value) {
+                    return false;
+                }
+            }
+            if same_order {
+                return true;
+            }
+        }
         let mut seen = 0;
         for kv in pairs.iter().filter(|kv| filter.keeps(&kv.key)) {
             match self.get(&kv.key) {
