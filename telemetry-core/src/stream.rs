@@ -4,6 +4,11 @@
 //! a lock-free map (`papaya`), and apply one atomic operation to its cell. Only the first
 //! record of a new series allocates (the owned attribute set and the cell), and only that
 //! path may wait, briefly, on the map's insertion.
+//!
+//! Hot series skip the map: the empty attribute set's series is cached in the stream, and
+//! bound (and family) handles hold theirs. They record into per-thread shards
+//! (`aggregation/shards.rs`) with a plain load and store; a thread's first record to a hot
+//! series allocates its shard, once.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -11,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aggregation::cell::{Cell, CellValue};
+use crate::aggregation::shards::Shards;
 use crate::aggregation::Resolved;
 use crate::attributes::{AttributeQuery, Attributes, Key, KeyFilter, KeyValue};
 use crate::data::{self, HistogramPoint, MetricData, NumberPoint, Temporality};
@@ -200,6 +206,9 @@ pub(crate) struct Series {
     live: AtomicBool,
     /// Creation order in the stream: collections list series in this order.
     seq: u64,
+    /// Per-thread shards, once the series is hot (bound, or the empty set's): see
+    /// `aggregation/shards.rs`. `Some(None)`: hot, but a last value (not sharded).
+    shards: OnceLock<Option<Box<Shards>>>,
 }
 
 impl Series {
@@ -216,6 +225,7 @@ impl Series {
             last_active: AtomicU64::new(unix_nanos(SystemTime::now())),
             live: AtomicBool::new(true),
             seq,
+            shards: OnceLock::new(),
         }
     }
 
@@ -223,7 +233,41 @@ impl Series {
     #[inline]
     fn record(&self, value: Number) {
         self.cell.record(value);
-        self.touched.store(true, Relaxed);
+        self.touch();
+    }
+
+    /// Marks the series written. Loads first: the flag is set at most once per collection,
+    /// and a store on every record would make threads that record to one series (each to
+    /// its own shard) fight over the cache line that holds the flag.
+    #[inline]
+    fn touch(&self) {
+        if !self.touched.load(Relaxed) {
+            self.touched.store(true, Relaxed);
+        }
+    }
+
+    /// Gives the series per-thread shards (it is recorded to without a lookup from now on).
+    pub(crate) fn make_hot(&self) {
+        self.shards
+            .get_or_init(|| Shards::for_cell(&self.cell).map(Box::new));
+    }
+
+    /// Records through the calling thread's shard if the series has them.
+    #[inline]
+    pub(crate) fn record_hot(&self, value: Number) {
+        match self.shards.get() {
+            Some(Some(shards)) => shards.record(value),
+            _ => self.cell.record(value),
+        }
+    }
+
+    /// The series' value: its shared cell plus its shards.
+    pub(crate) fn value(&self) -> CellValue {
+        let mut value = self.cell.value();
+        if let Some(Some(shards)) = self.shards.get() {
+            shards.add_to(&mut value);
+        }
+        value
     }
 }
 
@@ -307,7 +351,8 @@ impl Stream {
         // and the cell's atomic operation; everything else is out of line.
         if attributes.is_empty() {
             if let Some(series) = self.unattributed.get().filter(|s| s.live.load(Relaxed)) {
-                series.record(value);
+                series.record_hot(value);
+                series.touch();
                 return;
             }
         }
@@ -326,13 +371,15 @@ impl Stream {
         self.series_slow(attributes).record(value);
     }
 
-    /// The series for `attributes`, created if needed (the bind path).
+    /// The series for `attributes`, created if needed, made hot (the bind path).
     pub(crate) fn series(&self, attributes: &[KeyValue]) -> Arc<Series> {
         let query = AttributeQuery::new(attributes, self.spec.filter());
-        if let Some(series) = self.series.pin().get(&query) {
-            return series.clone();
-        }
-        self.series_slow(attributes)
+        let series = match self.series.pin().get(&query) {
+            Some(series) => series.clone(),
+            None => self.series_slow(attributes),
+        };
+        series.make_hot();
+        series
     }
 
     #[cold]
@@ -355,9 +402,10 @@ impl Stream {
             }
             Err(occupied) => occupied.current.clone(),
         };
-        if unattributed {
+        if unattributed && self.unattributed.get().is_none() {
             // Only the first empty series is cached; a later one (after a removal) is
             // reached through the map.
+            series.make_hot();
             let _ = self.unattributed.set(series.clone());
         }
         series
@@ -411,7 +459,7 @@ impl Stream {
                 self.len.fetch_sub(1, Relaxed);
                 series.live.store(false, Relaxed);
                 series.touched.store(false, Relaxed);
-                removed.push((series.clone(), series.cell.value()));
+                removed.push((series.clone(), series.value()));
             }
         }
         doomed.len()
@@ -424,7 +472,7 @@ impl Stream {
         for (series, at_removal) in late {
             if series.touched.load(Relaxed) {
                 let live = self.series_slow(series.attributes.as_slice());
-                live.cell.absorb_since(&series.cell, &at_removal);
+                live.cell.absorb_since(series.value(), &at_removal);
                 live.touched.store(true, Relaxed);
             }
         }
@@ -461,7 +509,7 @@ impl Stream {
         series.sort_unstable_by_key(|s| s.seq);
         let points = series
             .into_iter()
-            .map(|s| (s.attributes.clone(), s.start_time, s.cell.value()))
+            .map(|s| (s.attributes.clone(), s.start_time, s.value()))
             .collect();
         self.spec.metric(self.spec.data(points, now))
     }

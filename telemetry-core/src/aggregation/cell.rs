@@ -108,10 +108,10 @@ impl Cell {
         }
     }
 
-    /// Folds what `other` recorded into this cell (used when a detached handle is bound).
-    /// Returns false if that is impossible (histograms with different buckets).
-    pub(crate) fn absorb(&self, other: &Cell) -> bool {
-        match (self, other.value()) {
+    /// Folds `other`, the value of another cell, into this cell (used when a detached handle
+    /// is bound). Returns false if that is impossible (histograms with different buckets).
+    pub(crate) fn absorb(&self, other: CellValue) -> bool {
+        match (self, other) {
             (Cell::Histogram(h), CellValue::Histogram(s)) => h.absorb(&s),
             (Cell::LastValue { .. }, CellValue::Number(n)) => {
                 if n.to_bits() != 0 {
@@ -131,10 +131,11 @@ impl Cell {
         }
     }
 
-    /// Folds what `other` recorded after its value was `since` into this cell (a value that
-    /// reached a series while it was being removed). A last value is taken as it is.
-    pub(crate) fn absorb_since(&self, other: &Cell, since: &CellValue) -> bool {
-        match (self, other.value(), since) {
+    /// Folds what another cell recorded after its value was `since` (its value is now `now`)
+    /// into this cell (a value that reached a series while it was being removed). A last
+    /// value is taken as it is.
+    pub(crate) fn absorb_since(&self, now: CellValue, since: &CellValue) -> bool {
+        match (self, now, since) {
             (
                 Cell::Sum { .. } | Cell::Count(_),
                 CellValue::Number(now),
@@ -156,7 +157,7 @@ impl Cell {
             (Cell::Histogram(h), CellValue::Histogram(now), CellValue::Histogram(then)) => {
                 h.absorb(&now.since(then))
             }
-            _ => self.absorb(other),
+            (_, now, _) => self.absorb(now),
         }
     }
 }

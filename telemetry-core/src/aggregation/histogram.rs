@@ -103,6 +103,7 @@ impl HistogramCell {
         self.bounds.partition_point(|b| *b < v)
     }
 
+    /// Records `v`; any number of threads may call it at once (atomic read-modify-writes).
     pub(crate) fn observe(&self, v: f64) {
         self.counts[self.bucket(v)].fetch_add(1, Relaxed);
         add_f64(&self.sum, v);
@@ -116,6 +117,38 @@ impl HistogramCell {
             add_f64(&self.shifted_squares, d * d);
             self.finite.fetch_add(1, Relaxed);
         }
+    }
+
+    /// Records `v` in a cell only the calling thread writes (a per-thread shard, see
+    /// `shards.rs`): plain loads and stores, no read-modify-write. Readers on other threads
+    /// see each word whole (they are atomics), possibly a moment late.
+    #[inline]
+    pub(crate) fn observe_exclusive(&self, v: f64) {
+        let bump = |c: &AtomicU64| c.store(c.load(Relaxed).wrapping_add(1), Relaxed);
+        let add = |c: &AtomicU64, x: f64| {
+            c.store((f64::from_bits(c.load(Relaxed)) + x).to_bits(), Relaxed);
+        };
+        bump(&self.counts[self.bucket(v)]);
+        add(&self.sum, v);
+        if !v.is_nan() {
+            if v < f64::from_bits(self.min.load(Relaxed)) {
+                self.min.store(v.to_bits(), Relaxed);
+            }
+            if v > f64::from_bits(self.max.load(Relaxed)) {
+                self.max.store(v.to_bits(), Relaxed);
+            }
+        }
+        if self.squared_deviation && v.is_finite() {
+            let d = v - self.shift(v);
+            add(&self.shifted_sum, d);
+            add(&self.shifted_squares, d * d);
+            bump(&self.finite);
+        }
+    }
+
+    /// An empty cell with the same buckets and options (a shard of this one).
+    pub(crate) fn empty_like(&self) -> HistogramCell {
+        HistogramCell::new(self.bounds.clone(), self.squared_deviation)
     }
 
     /// The finite observations' count, mean and `M2`, from the shifted sums. `M2` is never
@@ -180,6 +213,29 @@ impl HistogramCell {
 impl HistogramSnapshot {
     pub(crate) fn count(&self) -> u64 {
         self.counts.iter().sum()
+    }
+
+    /// Adds another snapshot of a cell with the same buckets (a shard): counts and sums
+    /// add, extremes combine, and the spreads merge by Chan's formula.
+    pub(crate) fn merge(&mut self, other: &HistogramSnapshot) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        if other.counts.iter().all(|c| *c == 0) {
+            return;
+        }
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        if other.finite > 0 {
+            let (n1, n2) = (self.finite as f64, other.finite as f64);
+            let n = n1 + n2;
+            let delta = other.finite_mean - self.finite_mean;
+            self.finite_mean += delta * n2 / n;
+            self.sum_of_squared_deviation +=
+                other.sum_of_squared_deviation + delta * delta * n1 * n2 / n;
+            self.finite += other.finite;
+        }
     }
 
     /// What was observed between `earlier` and this snapshot of the same cell. The
@@ -290,6 +346,46 @@ mod tests {
         // A tracked spread carried into an untracked cell is not invented there.
         assert!(without.absorb(&a));
         assert_eq!(without.snapshot().sum_of_squared_deviation, 0.0);
+    }
+
+    #[test]
+    fn exclusive_observation_and_merging_match_one_shared_cell() {
+        let values = [
+            3.0,
+            9.0,
+            -4.5,
+            100.25,
+            7.0,
+            f64::NAN,
+            7.0,
+            0.125,
+            f64::INFINITY,
+        ];
+        let shared = HistogramCell::new(Arc::from([0.0, 10.0]), true);
+        let shards = [
+            shared.empty_like(),
+            shared.empty_like(),
+            shared.empty_like(),
+        ];
+        for (i, v) in values.iter().enumerate() {
+            shared.observe(*v);
+            shards[i % 3].observe_exclusive(*v);
+        }
+        let mut merged = shards[0].snapshot();
+        merged.merge(&shards[1].snapshot());
+        merged.merge(&shards[2].snapshot());
+        merged.merge(&shared.empty_like().snapshot()); // an untouched shard changes nothing
+        let expected = shared.snapshot();
+        assert_eq!(merged.counts, expected.counts);
+        assert_eq!((merged.min, merged.max), (expected.min, expected.max));
+        assert!(merged.sum.is_nan() && expected.sum.is_nan());
+        assert_eq!(merged.finite, expected.finite);
+        assert!((merged.finite_mean - expected.finite_mean).abs() < 1e-12);
+        let (a, b) = (
+            merged.sum_of_squared_deviation,
+            expected.sum_of_squared_deviation,
+        );
+        assert!((a - b).abs() < 1e-9 * b, "{a} vs {b}");
     }
 
     #[test]

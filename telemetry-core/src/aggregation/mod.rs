@@ -22,6 +22,7 @@
 
 pub(crate) mod cell;
 pub(crate) mod histogram;
+pub(crate) mod shards;
 
 use std::sync::Arc;
 

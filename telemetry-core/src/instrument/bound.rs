@@ -46,7 +46,9 @@ impl BoundCells {
             // Carried into a stream that may track it: track it here too.
             squared_deviation: true,
         };
-        BoundCells::One(Arc::new(Series::new(Attributes::empty(), &spec)))
+        let series = Arc::new(Series::new(Attributes::empty(), &spec));
+        series.make_hot();
+        BoundCells::One(series)
     }
 
     fn series(&self) -> &[Arc<Series>] {
@@ -59,10 +61,10 @@ impl BoundCells {
     #[inline]
     fn record(&self, value: Number) {
         match self {
-            BoundCells::One(series) => series.cell.record(value),
+            BoundCells::One(series) => series.record_hot(value),
             BoundCells::Many(many) => {
                 for series in many.iter() {
-                    series.cell.record(value);
+                    series.record_hot(value);
                 }
             }
         }
@@ -75,7 +77,7 @@ impl BoundCells {
                 if Arc::ptr_eq(series, previous) {
                     continue;
                 }
-                if !series.cell.absorb(&previous.cell) {
+                if !series.cell.absorb(previous.value()) {
                     return Err(Error::InvalidBuckets {
                         name: name.to_owned(),
                         reason: "values were recorded before registration with other buckets",

@@ -1,0 +1,100 @@
+//! Hot series (the empty attribute set's, bound handles) record into per-thread shards;
+//! collection adds them up. Many threads, collections running meanwhile: totals are exact.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use telemetry_core::{KeyValue, ManualReader, MeterProvider, MetricData, Number};
+
+const THREADS: u64 = 8;
+const ADDS: u64 = 50_000;
+
+fn sum(metrics: &telemetry_core::ResourceMetrics, name: &str, attrs: &[KeyValue]) -> f64 {
+    let Some(MetricData::Sum(sum)) = metrics.metric(name).map(|m| &m.data) else {
+        panic!("no sum {name}")
+    };
+    let wanted = telemetry_core::Attributes::new(attrs.to_vec());
+    sum.points
+        .iter()
+        .filter(|p| p.attributes == wanted)
+        .map(|p| match p.value {
+            Number::U64(v) => v as f64,
+            Number::I64(v) => v as f64,
+            Number::F64(v) => v,
+        })
+        .sum()
+}
+
+#[test]
+fn many_threads_lose_no_increment() {
+    let reader = ManualReader::new();
+    let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+    let meter = provider.meter("t");
+    let plain = meter.u64_counter("plain").build().unwrap();
+    let floats = meter.f64_counter("floats").build().unwrap();
+    let updown = meter.i64_up_down_counter("updown").build().unwrap();
+    let histogram = meter
+        .f64_histogram("latency")
+        .with_buckets(vec![1.0])
+        .build()
+        .unwrap();
+    let labelled = [KeyValue::new("k", "v")];
+    let bound = plain.bind(&labelled);
+    let done = AtomicBool::new(false);
+
+    std::thread::scope(|s| {
+        // Collections while the threads record: they must not disturb the totals.
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                reader.collect().unwrap();
+            }
+        });
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (plain, floats, updown, histogram, bound) =
+                    (&plain, &floats, &updown, &histogram, &bound);
+                s.spawn(move || {
+                    for i in 0..ADDS {
+                        plain.add(1, &[]);
+                        bound.add(2);
+                        floats.add(0.5, &[]);
+                        updown.add(if i % 2 == 0 { 3 } else { -1 }, &[]);
+                        histogram.record(if t % 2 == 0 { 0.5 } else { 2.0 }, &[]);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+
+    let m = reader.collect().unwrap();
+    let n = (THREADS * ADDS) as f64;
+    assert_eq!(sum(&m, "plain", &[]), n);
+    assert_eq!(sum(&m, "plain", &labelled), 2.0 * n);
+    assert_eq!(sum(&m, "floats", &[]), 0.5 * n);
+    assert_eq!(sum(&m, "updown", &[]), n); // (3 - 1) per two adds
+    let Some(MetricData::Histogram(h)) = m.metric("latency").map(|m| &m.data) else {
+        panic!()
+    };
+    assert_eq!(h.points[0].count, THREADS * ADDS);
+    assert_eq!(h.points[0].bucket_counts, vec![THREADS / 2 * ADDS; 2]);
+    assert_eq!(h.points[0].sum, 1.25 * n);
+    assert_eq!((h.points[0].min, h.points[0].max), (Some(0.5), Some(2.0)));
+}
+
+#[test]
+fn threads_that_exit_keep_their_values() {
+    let reader = ManualReader::new();
+    let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+    let counter = provider.meter("t").u64_counter("c").build().unwrap();
+    for _ in 0..20 {
+        let counter = counter.clone();
+        std::thread::spawn(move || counter.add(5, &[]))
+            .join()
+            .unwrap();
+    }
+    counter.add(1, &[]);
+    assert_eq!(sum(&reader.collect().unwrap(), "c", &[]), 101.0);
+}
