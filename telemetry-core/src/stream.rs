@@ -505,11 +505,16 @@ impl Stream {
         // In creation order: deterministic for a deterministic program, and a sort on
         // integers (sorting by the attributes' text cost most of a collection of 10,000
         // series, and the Prometheus encoder orders by its own labels anyway).
-        let mut series: Vec<&Arc<Series>> = map.values().chain(self.overflow.get()).collect();
-        series.sort_unstable_by_key(|s| s.seq);
+        // The key is copied next to the pointer: sorting must not visit 10,000 series.
+        let mut series: Vec<(u64, &Arc<Series>)> = map
+            .values()
+            .chain(self.overflow.get())
+            .map(|s| (s.seq, s))
+            .collect();
+        series.sort_unstable_by_key(|(seq, _)| *seq);
         let points = series
             .into_iter()
-            .map(|s| (s.attributes.clone(), s.start_time, s.value()))
+            .map(|(_, s)| (s.attributes.clone(), s.start_time, s.value()))
             .collect();
         self.spec.metric(self.spec.data(points, now))
     }
