@@ -46,7 +46,7 @@ const ROWS: &[Row] = &[
     },
     Row {
         group: "3_counter_add_2_enum_attributes",
-        workload: "3. counter add, 2 enum attributes (ours: `EnumLabel` values through the string-attribute API)",
+        workload: "3. counter add, 2 enum attributes (ours: a `#[derive(AttributeSet)]` family)",
         target: Target::Peer(Library::Measured, 1.0),
     },
     Row {
