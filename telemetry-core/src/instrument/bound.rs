@@ -1,4 +1,6 @@
-//! Handles bound to one attribute set: the fastest record path (one atomic per stream).
+//! Handles bound to one attribute set: the fastest record path. Sums, counts and histograms
+//! record into the calling thread's shard of the series (`aggregation/shards.rs`: a plain
+//! load and store); gauges into the series' one atomic.
 //!
 //! A bound handle can also be created *detached*, with `Default::default()`: it then owns a
 //! private series until it is bound to a registered instrument, at which point whatever it

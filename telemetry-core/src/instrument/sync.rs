@@ -90,8 +90,8 @@ macro_rules! sync_instrument {
                 self.core.retain(keep)
             }
 
-            /// A handle bound to one attribute set: recording through it is one atomic
-            /// operation per stream, with no lookup.
+            /// A handle bound to one attribute set: recording through it needs no lookup and
+            /// goes to the calling thread's shard of the series (gauges: one atomic store).
             #[must_use]
             pub fn bind(&self, attributes: &[KeyValue]) -> $bound_ty<T> {
                 $bound_ty::from_cells(self.core.bind(attributes))
