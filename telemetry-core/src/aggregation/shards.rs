@@ -67,7 +67,7 @@ impl Shards {
     pub(crate) fn record(&self, value: Number) {
         match self {
             Shards::Sum { kind, local } => {
-                let word = &local.get_or(|| Padded(AtomicU64::new(0))).0;
+                let word = &local.get().unwrap_or_else(|| new_word(local)).0;
                 let now = word.load(Relaxed);
                 let next = match kind {
                     NumberKind::F64 => (f64::from_bits(now) + value.as_f64()).to_bits(),
@@ -76,11 +76,12 @@ impl Shards {
                 word.store(next, Relaxed);
             }
             Shards::Count(local) => {
-                let word = &local.get_or(|| Padded(AtomicU64::new(0))).0;
+                let word = &local.get().unwrap_or_else(|| new_word(local)).0;
                 word.store(word.load(Relaxed).wrapping_add(1), Relaxed);
             }
             Shards::Histogram { template, local } => local
-                .get_or(|| Padded(template.empty_like()))
+                .get()
+                .unwrap_or_else(|| new_histogram(local, template))
                 .0
                 .observe_exclusive(value.as_f64()),
         }
@@ -114,6 +115,24 @@ impl Shards {
             _ => {}
         }
     }
+}
+
+// A thread's first record creates its shard out of line: the shard (128-byte aligned, a
+// histogram cell by value) would otherwise give every record an aligned stack frame.
+
+#[cold]
+#[inline(never)]
+fn new_word(local: &ThreadLocal<Padded<AtomicU64>>) -> &Padded<AtomicU64> {
+    local.get_or(|| Padded(AtomicU64::new(0)))
+}
+
+#[cold]
+#[inline(never)]
+fn new_histogram<'a>(
+    local: &'a ThreadLocal<Padded<HistogramCell>>,
+    template: &HistogramCell,
+) -> &'a Padded<HistogramCell> {
+    local.get_or(|| Padded(template.empty_like()))
 }
 
 #[cfg(test)]
