@@ -156,9 +156,9 @@ impl HistogramCell {
         }
     }
 
-    /// An empty cell with the same buckets and options (a shard of this one).
-    pub(crate) fn empty_like(&self) -> HistogramCell {
-        HistogramCell::new(self.bounds.clone(), self.squared_deviation)
+    /// Whether the cell tracks the sum of squared deviations.
+    pub(crate) fn squared_deviation(&self) -> bool {
+        self.squared_deviation
     }
 
     /// The finite observations' count, mean and `M2`, from the shifted sums. `M2` is never
@@ -390,9 +390,9 @@ mod tests {
         ];
         let shared = HistogramCell::new(Arc::from([0.0, 10.0]), true);
         let shards = [
-            shared.empty_like(),
-            shared.empty_like(),
-            shared.empty_like(),
+            HistogramCell::new(Arc::from([0.0, 10.0]), true),
+            HistogramCell::new(Arc::from([0.0, 10.0]), true),
+            HistogramCell::new(Arc::from([0.0, 10.0]), true),
         ];
         for (i, v) in values.iter().enumerate() {
             shared.observe(*v);
@@ -401,7 +401,7 @@ mod tests {
         let mut merged = shards[0].snapshot();
         merged.merge(&shards[1].snapshot());
         merged.merge(&shards[2].snapshot());
-        merged.merge(&shared.empty_like().snapshot()); // an untouched shard changes nothing
+        merged.merge(&HistogramCell::new(Arc::from([0.0, 10.0]), true).snapshot()); // an untouched shard changes nothing
         let expected = shared.snapshot();
         assert_eq!(merged.counts, expected.counts);
         assert_eq!((merged.min, merged.max), (expected.min, expected.max));

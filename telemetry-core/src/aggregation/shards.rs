@@ -14,6 +14,7 @@
 //! write.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 use thread_local::ThreadLocal;
 
@@ -40,7 +41,8 @@ pub(crate) enum Shards {
     Count(ThreadLocal<Padded<AtomicU64>>),
     /// A histogram: each shard is a whole cell written by one thread.
     Histogram {
-        template: Box<HistogramCell>,
+        bounds: Arc<[f64]>,
+        squared_deviation: bool,
         local: ThreadLocal<Padded<HistogramCell>>,
     },
 }
@@ -55,7 +57,8 @@ impl Shards {
             }),
             Cell::Count(_) => Some(Shards::Count(ThreadLocal::new())),
             Cell::Histogram(h) => Some(Shards::Histogram {
-                template: Box::new(h.empty_like()),
+                bounds: h.bounds.clone(),
+                squared_deviation: h.squared_deviation(),
                 local: ThreadLocal::new(),
             }),
             Cell::LastValue { .. } => None,
@@ -79,9 +82,13 @@ impl Shards {
                 let word = &local.get().unwrap_or_else(|| new_word(local)).0;
                 word.store(word.load(Relaxed).wrapping_add(1), Relaxed);
             }
-            Shards::Histogram { template, local } => local
+            Shards::Histogram {
+                bounds,
+                squared_deviation,
+                local,
+            } => local
                 .get()
-                .unwrap_or_else(|| new_histogram(local, template))
+                .unwrap_or_else(|| new_histogram(local, bounds, *squared_deviation))
                 .0
                 .observe_exclusive(value.as_f64()),
         }
@@ -130,15 +137,14 @@ fn new_word(local: &ThreadLocal<Padded<AtomicU64>>) -> &Padded<AtomicU64> {
 #[inline(never)]
 fn new_histogram<'a>(
     local: &'a ThreadLocal<Padded<HistogramCell>>,
-    template: &HistogramCell,
+    bounds: &Arc<[f64]>,
+    squared_deviation: bool,
 ) -> &'a Padded<HistogramCell> {
-    local.get_or(|| Padded(template.empty_like()))
+    local.get_or(|| Padded(HistogramCell::new(bounds.clone(), squared_deviation)))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::aggregation::Resolved;
 

@@ -527,12 +527,11 @@ fn points(data: &MetricData) -> usize {
 /// `exported_` prefix. An empty value means "no label" in Prometheus: it is left out.
 /// Scope labels (`otel_scope_name`, `otel_scope_version`) come last and merge the same way.
 fn labels<'a>(
-    attributes: impl Iterator<Item = &'a KeyValue>,
+    attributes: impl Iterator<Item = &'a KeyValue> + Clone,
     scope: Option<&'a Scope>,
     reserved: Option<&str>,
 ) -> Labels<'a> {
-    let attributes: Vec<&'a KeyValue> = attributes.collect();
-    if let Some(labels) = plain_labels(&attributes, scope, reserved) {
+    if let Some(labels) = plain_labels(attributes.clone(), scope, reserved) {
         return labels;
     }
     let mut merged: BTreeMap<Cow<'a, str>, Cow<'a, str>> = BTreeMap::new();
@@ -584,11 +583,11 @@ fn labels<'a>(
 /// in increasing order, no empty value, no reserved name, and scope labels that clash with
 /// none of them. `None` when any of that does not hold (the general path handles it).
 fn plain_labels<'a>(
-    attributes: &[&'a KeyValue],
+    attributes: impl Iterator<Item = &'a KeyValue>,
     scope: Option<&'a Scope>,
     reserved: Option<&str>,
 ) -> Option<Labels<'a>> {
-    let mut out: Labels<'a> = Vec::with_capacity(attributes.len() + 2);
+    let mut out: Labels<'a> = Vec::with_capacity(attributes.size_hint().0 + 2);
     for kv in attributes {
         let name = match sanitize_label_name(&kv.key) {
             Cow::Borrowed(_) => Cow::Borrowed(kv.key.as_ref()),
