@@ -65,11 +65,20 @@ impl StreamSpec {
     /// kind.
     pub(crate) fn data(
         &self,
-        points: Vec<(Attributes, SystemTime, CellValue)>,
+        points: impl ExactSizeIterator<Item = (Attributes, SystemTime, CellValue)>,
         now: SystemTime,
     ) -> MetricData {
-        let mut numbers = Vec::new();
-        let mut histograms = Vec::new();
+        // Every point is one or the other, by the aggregation: one of the two is sized
+        // right from the start (no regrowing through 10,000 points), the other stays empty.
+        let histogram = matches!(
+            self.aggregation,
+            Resolved::Histogram { .. } | Resolved::GaugeHistogram { .. } | Resolved::Summary
+        );
+        let (mut numbers, mut histograms) = if histogram {
+            (Vec::new(), Vec::with_capacity(points.len()))
+        } else {
+            (Vec::with_capacity(points.len()), Vec::new())
+        };
         for (attributes, start_time, value) in points {
             match value {
                 CellValue::Number(value) => numbers.push(NumberPoint {
@@ -514,8 +523,7 @@ impl Stream {
         series.sort_unstable_by_key(|(seq, _)| *seq);
         let points = series
             .into_iter()
-            .map(|(_, s)| (s.attributes.clone(), s.start_time, s.value()))
-            .collect();
+            .map(|(_, s)| (s.attributes.clone(), s.start_time, s.value()));
         self.spec.metric(self.spec.data(points, now))
     }
 }

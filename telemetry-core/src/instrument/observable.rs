@@ -16,12 +16,12 @@ use crate::aggregation::Resolved;
 use crate::attributes::{Attributes, KeyValue};
 use crate::data::Metric;
 use crate::number::{Number, Numeric};
-use crate::stream::StreamSpec;
+use crate::stream::{PrehashedState, StreamSpec};
 
 /// The values callbacks reported during one collection, by instrument id.
 #[derive(Debug, Default)]
 pub(crate) struct CollectContext {
-    observations: HashMap<usize, Vec<(Attributes, Number)>>,
+    observations: HashMap<usize, Vec<(Attributes, Number)>, foldhash::fast::FixedState>,
 }
 
 impl CollectContext {
@@ -52,14 +52,15 @@ impl CollectContext {
 #[derive(Debug)]
 pub(crate) struct ObservableStream {
     pub(crate) spec: StreamSpec,
-    starts: Mutex<HashMap<Attributes, SystemTime>>,
+    /// Keyed by the attribute sets' own hash (no hashing per collection).
+    starts: Mutex<HashMap<Attributes, SystemTime, PrehashedState>>,
 }
 
 impl ObservableStream {
     pub(crate) fn new(spec: StreamSpec) -> Self {
         ObservableStream {
             spec,
-            starts: Mutex::new(HashMap::new()),
+            starts: Mutex::new(HashMap::with_hasher(PrehashedState)),
         }
     }
 
@@ -89,12 +90,16 @@ impl ObservableStream {
         let points = merged
             .into_iter()
             .map(|(attributes, value)| {
-                let start = *starts.entry(attributes.clone()).or_insert(now);
+                let start = match starts.get(&attributes) {
+                    Some(start) => *start,
+                    None => *starts.entry(attributes.clone()).or_insert(now),
+                };
                 (attributes, start, CellValue::Number(value))
             })
             .collect();
         drop(starts);
-        self.spec.metric(self.spec.data(sorted(points), now))
+        self.spec
+            .metric(self.spec.data(sorted(points).into_iter(), now))
     }
 }
 
@@ -129,7 +134,8 @@ impl ObservableStream {
             .into_iter()
             .map(|(attributes, cell)| (attributes, now, CellValue::Histogram(cell.snapshot())))
             .collect();
-        self.spec.metric(self.spec.data(sorted(points), now))
+        self.spec
+            .metric(self.spec.data(sorted(points).into_iter(), now))
     }
 }
 

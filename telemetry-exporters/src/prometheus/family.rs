@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use telemetry_core::{
-    HistogramPoint, KeyValue, Metric, MetricData, Number, NumberPoint, ResourceMetrics, Scope,
-    SummaryPoint, Temporality,
+    HistogramPoint, Metric, MetricData, Number, NumberPoint, ResourceMetrics, Scope, SummaryPoint,
+    Temporality,
 };
 
 use super::foreign;
@@ -131,8 +131,7 @@ pub(crate) fn name_in(format: Format, base: &str, kind: Kind) -> Cow<'_, str> {
     }
 }
 
-/// Sanitised label names and their values (unescaped), sorted by name, each name once.
-pub(crate) type Labels<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+pub(crate) use super::labels::Labels;
 
 /// The series of one family, by label set, in the order the collection lists them (for our
 /// own streams: creation order). A hash map keeps the order without sorting label sets: with
@@ -181,7 +180,7 @@ pub(crate) enum Sample<'a> {
 }
 
 /// The families of a scrape, sorted by base name.
-pub(crate) type Families<'a> = BTreeMap<String, Family<'a>>;
+pub(crate) type Families<'a> = BTreeMap<Cow<'a, str>, Family<'a>>;
 
 /// One input of a scrape.
 #[derive(Clone, Copy, Debug)]
@@ -195,10 +194,6 @@ pub(crate) enum Source<'a> {
 /// The family of the resource (the OpenTelemetry convention: an info named `target`, so
 /// `target_info` in both formats).
 const TARGET: (&str, &str) = ("target", "Target metadata");
-
-/// The prefix an attribute gets when it would collide with a label the format adds itself
-/// (`le`, `quantile`): what Prometheus does to a scraped label that clashes with its own.
-const EXPORTED: &str = "exported_";
 
 /// Groups `sources` into families, in order (the first source wins a duplicate), pushing
 /// a warning for everything left out. Warnings name families as `format` writes them.
@@ -238,11 +233,11 @@ impl<'a> Grouping<'a, '_> {
         let resource = metrics.resource.attributes();
         if options.target_info && !resource.is_empty() {
             let (name, help) = TARGET;
-            if let Some(series) = self.family(name, Kind::Info, help, None, name) {
+            if let Some(series) = self.family(Cow::Borrowed(name), Kind::Info, help, None, name) {
                 // Providers sharing one resource give one `target_info` series: the labels
                 // are all it says, so a second copy is not a conflict worth reporting.
                 series
-                    .entry(labels(resource.iter(), None, None))
+                    .entry(Labels::of(resource, None, None))
                     .or_insert(Sample::Number {
                         value: Number::U64(1),
                         created: None,
@@ -287,7 +282,8 @@ impl<'a> Grouping<'a, '_> {
         let base = family_name(&metric.name, &metric.unit, kind, options.unit_suffixes);
         let unit = openmetrics_unit(&base, &metric.unit, kind).map(Cow::Borrowed);
         let format = self.format;
-        let Some(series) = self.family(&base, kind, &metric.description, unit, &metric.name) else {
+        let Some(series) = self.family(base.clone(), kind, &metric.description, unit, &metric.name)
+        else {
             return;
         };
         let mut duplicates = Vec::new();
@@ -308,7 +304,7 @@ impl<'a> Grouping<'a, '_> {
                         value: p.value,
                         created,
                     };
-                    insert(labels(p.attributes.iter(), scope, reserved), sample);
+                    insert(Labels::of(&p.attributes, scope, reserved), sample);
                 }
             }
             MetricData::Gauge(g) | MetricData::Info(g) => {
@@ -317,13 +313,13 @@ impl<'a> Grouping<'a, '_> {
                         value: p.value,
                         created: None,
                     };
-                    insert(labels(p.attributes.iter(), scope, reserved), sample);
+                    insert(Labels::of(&p.attributes, scope, reserved), sample);
                 }
             }
             MetricData::Histogram(h) | MetricData::GaugeHistogram(h) => {
                 for p in &h.points {
                     insert(
-                        labels(p.attributes.iter(), scope, reserved),
+                        Labels::of(&p.attributes, scope, reserved),
                         Sample::Histogram(p),
                     );
                 }
@@ -331,7 +327,7 @@ impl<'a> Grouping<'a, '_> {
             MetricData::Summary(s) => {
                 for p in &s.points {
                     insert(
-                        labels(p.attributes.iter(), scope, reserved),
+                        Labels::of(&p.attributes, scope, reserved),
                         Sample::Summary(p),
                     );
                 }
@@ -378,7 +374,7 @@ impl<'a> Grouping<'a, '_> {
     /// Parses another library's exposition; each family of it joins whole or not at all.
     fn add_foreign(&mut self, text: &'a str) {
         for parsed in foreign::parse(text) {
-            match self.families.entry(parsed.name.to_owned()) {
+            match self.families.entry(Cow::Borrowed(parsed.name)) {
                 Entry::Vacant(v) => {
                     v.insert(Family {
                         kind: parsed.kind,
@@ -394,7 +390,7 @@ impl<'a> Grouping<'a, '_> {
                     });
                 }
                 Entry::Occupied(o) => {
-                    let kept = (o.key().as_str(), o.get().kind);
+                    let kept = (o.key().as_ref(), o.get().kind);
                     let warning =
                         conflict(self.format, kept, (parsed.name, parsed.kind), parsed.name);
                     self.warnings.push(warning);
@@ -407,13 +403,13 @@ impl<'a> Grouping<'a, '_> {
     /// exists with another kind or holds another library's samples.
     fn family(
         &mut self,
-        base: &str,
+        base: Cow<'a, str>,
         kind: Kind,
         help: &'a str,
         unit: Option<Cow<'a, str>>,
         metric: &'a str,
     ) -> Option<&mut SeriesMap<'a>> {
-        let family = match self.families.entry(base.to_owned()) {
+        let family = match self.families.entry(base) {
             Entry::Vacant(v) => v.insert(Family {
                 kind,
                 help: Cow::Borrowed(help),
@@ -422,9 +418,15 @@ impl<'a> Grouping<'a, '_> {
                 body: Body::Series(SeriesMap::default()),
             }),
             Entry::Occupied(o) if o.get().kind != kind => {
-                let kept = (o.key().as_str(), o.get().kind);
-                let warning = conflict(self.format, kept, (base, kind), metric);
+                let kept = (o.key().as_ref(), o.get().kind);
+                let warning = conflict(self.format, kept, (o.key(), kind), metric);
                 self.warnings.push(warning);
+                return None;
+            }
+            Entry::Occupied(o) if matches!(o.get().body, Body::Foreign(_)) => {
+                self.warnings.push(Warning::DuplicateFamily {
+                    family: name_in(self.format, o.key(), kind).into_owned(),
+                });
                 return None;
             }
             Entry::Occupied(o) => {
@@ -437,12 +439,7 @@ impl<'a> Grouping<'a, '_> {
         };
         match &mut family.body {
             Body::Series(series) => Some(series),
-            Body::Foreign(_) => {
-                self.warnings.push(Warning::DuplicateFamily {
-                    family: name_in(self.format, base, kind).into_owned(),
-                });
-                None
-            }
+            Body::Foreign(_) => None,
         }
     }
 }
@@ -481,30 +478,48 @@ fn conflict(
 /// a prefix of the other's (the one with the suffixed samples) is kept, whatever the order
 /// of the sources.
 fn drop_clashes(families: &mut Families<'_>, format: Format, warnings: &mut Vec<Warning>) {
-    let mut taken: BTreeMap<String, (&str, Kind)> = BTreeMap::new();
     let mut dropped = Vec::new();
+    // One buffer for every name tried: a scrape without clashes allocates nothing here.
+    let mut name = String::new();
     for (base, family) in families.iter() {
-        let names: Vec<String> = family
-            .kind
-            .reserved_suffixes()
-            .iter()
-            .map(|suffix| format!("{base}{suffix}"))
-            .collect();
-        if let Some(&kept) = names.iter().find_map(|n| taken.get(n)) {
-            dropped.push((
-                base.clone(),
-                conflict(format, kept, (base, family.kind), family.metric),
-            ));
-            continue;
-        }
-        for name in names {
-            taken.insert(name, (base, family.kind));
+        let kept = family.kind.reserved_suffixes().iter().find_map(|suffix| {
+            name.clear();
+            name.push_str(base);
+            name.push_str(suffix);
+            earlier_owner(families, &name, base, &dropped)
+        });
+        if let Some(kept) = kept {
+            let warning = conflict(format, kept, (base, family.kind), family.metric);
+            dropped.push((base.clone(), warning));
         }
     }
     for (base, warning) in dropped {
         families.remove(&base);
         warnings.push(warning);
     }
+}
+
+/// Every suffix some kind reserves (see [`Kind::reserved_suffixes`]).
+const ALL_SUFFIXES: [&str; 9] = [
+    "", "_total", "_created", "_bucket", "_count", "_sum", "_gcount", "_gsum", "_info",
+];
+
+/// The family that uses `name` and comes before `base` in name order (so it was visited
+/// first), unless it was dropped itself. Its base is a prefix of `name`: `name` minus one
+/// of the suffixes its kind reserves.
+fn earlier_owner<'f>(
+    families: &'f Families<'_>,
+    name: &str,
+    base: &str,
+    dropped: &[(Cow<'_, str>, Warning)],
+) -> Option<(&'f str, Kind)> {
+    ALL_SUFFIXES.iter().find_map(|suffix| {
+        let owner = name.strip_suffix(suffix).filter(|owner| *owner < base)?;
+        let (owner, family) = families.get_key_value(owner)?;
+        let uses = family.kind.reserved_suffixes().contains(suffix);
+        let kept = !dropped.iter().any(|(d, _)| d == owner);
+        (uses && kept).then_some((owner.as_ref(), family.kind))
+    })
 }
 
 /// How many points `data` has (an upper bound of the series it adds).
@@ -516,110 +531,6 @@ fn points(data: &MetricData) -> usize {
         MetricData::Summary(s) => s.points.len(),
         _ => 0,
     }
-}
-
-/// The label set of a series.
-///
-/// Attribute keys are sanitised; when several keys land on one label name, their values are
-/// joined with `;` in the order of the original keys (sorted bytewise), as the OpenTelemetry
-/// Prometheus compatibility rules ask: `{a.b="1", a_b="2"}` → `a_b="1;2"`. An attribute
-/// named like the label the format adds (`le`, `quantile`, a state set's own name) gets the
-/// `exported_` prefix. An empty value means "no label" in Prometheus: it is left out.
-/// Scope labels (`otel_scope_name`, `otel_scope_version`) come last and merge the same way.
-fn labels<'a>(
-    attributes: impl Iterator<Item = &'a KeyValue> + Clone,
-    scope: Option<&'a Scope>,
-    reserved: Option<&str>,
-) -> Labels<'a> {
-    if let Some(labels) = plain_labels(attributes.clone(), scope, reserved) {
-        return labels;
-    }
-    let mut merged: BTreeMap<Cow<'a, str>, Cow<'a, str>> = BTreeMap::new();
-    let mut add = |name: Cow<'a, str>, value: Cow<'a, str>| match merged.entry(name) {
-        Entry::Vacant(v) => {
-            v.insert(value);
-        }
-        Entry::Occupied(mut o) => {
-            let joined = o.get_mut().to_mut();
-            joined.push(';');
-            joined.push_str(&value);
-        }
-    };
-    for kv in attributes {
-        let value = kv.value.as_str();
-        if value.is_empty() {
-            // Prometheus has no empty labels: `{a=""}` is the series without `a`. Leaving it
-            // out makes such a series collide with the one without the attribute, which is
-            // then reported as a duplicate instead of written twice.
-            continue;
-        }
-        let mut name = sanitize_label_name(&kv.key);
-        if reserved == Some(&*name) {
-            name = Cow::Owned(format!("{EXPORTED}{name}"));
-        }
-        add(name, value);
-    }
-    if let Some(scope) = scope {
-        // A state set called `otel_scope_name` owns that label: the scope's is exported_.
-        let scope_label = |name: &'static str| {
-            if reserved == Some(name) {
-                Cow::Owned(format!("{EXPORTED}{name}"))
-            } else {
-                Cow::Borrowed(name)
-            }
-        };
-        // Empty values are no labels, as for attributes.
-        if !scope.name.is_empty() {
-            add(scope_label("otel_scope_name"), Cow::Borrowed(&scope.name));
-        }
-        if let Some(version) = scope.version.as_deref().filter(|v| !v.is_empty()) {
-            add(scope_label("otel_scope_version"), Cow::Borrowed(version));
-        }
-    }
-    merged.into_iter().collect()
-}
-
-/// [`labels`] for the usual case, without a map: keys that are valid label names already,
-/// in increasing order, no empty value, no reserved name, and scope labels that clash with
-/// none of them. `None` when any of that does not hold (the general path handles it).
-fn plain_labels<'a>(
-    attributes: impl Iterator<Item = &'a KeyValue>,
-    scope: Option<&'a Scope>,
-    reserved: Option<&str>,
-) -> Option<Labels<'a>> {
-    let mut out: Labels<'a> = Vec::with_capacity(attributes.size_hint().0 + 2);
-    for kv in attributes {
-        let name = match sanitize_label_name(&kv.key) {
-            Cow::Borrowed(_) => Cow::Borrowed(kv.key.as_ref()),
-            Cow::Owned(_) => return None,
-        };
-        let value = kv.value.as_str();
-        let in_order = out.last().is_none_or(|(last, _)| *last < name);
-        if value.is_empty() || reserved == Some(&*name) || !in_order {
-            return None;
-        }
-        out.push((name, value));
-    }
-    if let Some(scope) = scope {
-        let mut add = |name: &'static str, value: &'a str| {
-            if value.is_empty() {
-                return Some(());
-            }
-            if reserved == Some(name) {
-                return None;
-            }
-            match out.binary_search_by(|(n, _)| n.as_ref().cmp(name)) {
-                Ok(_) => None,
-                Err(at) => {
-                    out.insert(at, (Cow::Borrowed(name), Cow::Borrowed(value)));
-                    Some(())
-                }
-            }
-        };
-        add("otel_scope_name", &scope.name)?;
-        add("otel_scope_version", scope.version.as_deref().unwrap_or(""))?;
-    }
-    Some(out)
 }
 
 /// A state set's points as (label set without the state, state, value); the state is the
@@ -639,16 +550,17 @@ fn states<'a>(
             .find(|kv| kv.key == metric)
             .map(|kv| kv.value.as_str());
         let others = p.attributes.iter().filter(|kv| kv.key != metric);
-        (labels(others, scope, Some(&state_label)), state, p.value)
+        (
+            Labels::of_iter(others, scope, Some(&state_label)),
+            state,
+            p.value,
+        )
     })
 }
 
 /// `{a="1",b="2"}` for a warning (values unescaped: this is for people, not parsers), with
 /// an extra label last.
-pub(crate) fn format_labels(
-    labels: &[(Cow<'_, str>, Cow<'_, str>)],
-    extra: Option<(&str, &str)>,
-) -> String {
+pub(crate) fn format_labels(labels: &Labels<'_>, extra: Option<(&str, &str)>) -> String {
     let extra = extra.map(|(k, v)| format!("{k}={v:?}"));
     let pairs: Vec<String> = labels
         .iter()

@@ -341,7 +341,7 @@ fn escaped<'l>(
     };
     labels
         .iter()
-        .map(|(name, value)| (&**name, escape_value(value)))
+        .map(|(name, value)| (name, escape_value(value)))
         .chain(extra.map(|(name, value)| match value {
             Cow::Borrowed(value) => (name, escape_value(value)),
             Cow::Owned(value) => (name, Cow::Owned(value)),

@@ -93,6 +93,7 @@ mod format;
 mod gather;
 #[cfg(feature = "prometheus-client")]
 mod interop;
+mod labels;
 pub mod names;
 pub mod openmetrics;
 pub mod process;

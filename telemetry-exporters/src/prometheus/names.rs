@@ -128,10 +128,15 @@ pub fn unit_suffix(unit: &str, gauge: bool) -> Option<&'static str> {
 ///   (OpenMetrics forbids units on info and state sets).
 /// - State sets are sanitised as *label* names: the family name is also the label that
 ///   carries the state, so it must be valid as both (`a:b` → `a_b`).
-pub(crate) fn family_name(name: &str, unit: &str, kind: Kind, unit_suffixes: bool) -> String {
+pub(crate) fn family_name<'a>(
+    name: &'a str,
+    unit: &str,
+    kind: Kind,
+    unit_suffixes: bool,
+) -> Cow<'a, str> {
     let mut out = match kind {
-        Kind::StateSet => return sanitize_label_name(name).into_owned(),
-        _ => sanitize_metric_name(name).into_owned(),
+        Kind::StateSet => return sanitize_label_name(name),
+        _ => sanitize_metric_name(name),
     };
     let reserved = match kind {
         Kind::Counter => "_total",
@@ -139,7 +144,14 @@ pub(crate) fn family_name(name: &str, unit: &str, kind: Kind, unit_suffixes: boo
         _ => "",
     };
     if !reserved.is_empty() && out.len() > reserved.len() && out.ends_with(reserved) {
-        out.truncate(out.len() - reserved.len());
+        let kept = out.len() - reserved.len();
+        out = match out {
+            Cow::Borrowed(name) => Cow::Borrowed(&name[..kept]),
+            Cow::Owned(mut name) => {
+                name.truncate(kept);
+                Cow::Owned(name)
+            }
+        };
     }
     if unit_suffixes && kind != Kind::Info {
         if let Some(suffix) = unit_suffix(unit, kind == Kind::Gauge) {
@@ -147,6 +159,7 @@ pub(crate) fn family_name(name: &str, unit: &str, kind: Kind, unit_suffixes: boo
                 .strip_suffix(suffix)
                 .is_some_and(|rest| rest.is_empty() || rest.ends_with('_'));
             if !present {
+                let out = out.to_mut();
                 out.push('_');
                 out.push_str(suffix);
             }
@@ -194,7 +207,7 @@ mod tests {
 
     /// The text 0.0.4 family name, as the tests of the old single-format naming knew it.
     fn text_name(name: &str, unit: &str, kind: Kind, unit_suffixes: bool) -> String {
-        family_name(name, unit, kind, unit_suffixes) + kind.text_suffix()
+        family_name(name, unit, kind, unit_suffixes).into_owned() + kind.text_suffix()
     }
 
     #[test]

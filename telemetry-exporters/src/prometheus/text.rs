@@ -71,7 +71,7 @@ use std::fmt;
 
 use telemetry_core::{HistogramPoint, Number, ResourceMetrics, SummaryPoint};
 
-use super::family::{name_in, Body, Families, Family, Kind, Labels, Sample, Source};
+use super::family::{Body, Families, Family, Kind, Labels, Sample, Source};
 use super::foreign;
 use super::format::Format;
 use super::write::{escape, write_f64, write_number, write_series, write_u64, Extra};
@@ -320,8 +320,12 @@ pub fn to_string(metrics: &ResourceMetrics, options: &TextOptions) -> String {
 
 /// Writes the families (grouped by `family::collect`) in this format.
 pub(crate) fn write(families: &Families<'_>, out: &mut String) {
+    // One buffer for every family's name (`jobs_total`), not one string per family.
+    let mut name = String::new();
     for (base, family) in families {
-        let name = name_in(Format::Text, base, family.kind);
+        name.clear();
+        name.push_str(base);
+        name.push_str(family.kind.text_suffix());
         write_metadata(
             out,
             &name,

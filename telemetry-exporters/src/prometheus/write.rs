@@ -66,30 +66,33 @@ fn write_label(out: &mut String, label: &str, value: &str) {
 /// text in OpenMetrics; text 0.0.4 HELP leaves quotes alone). Everything else, UTF-8
 /// included, is written as it is.
 pub(crate) fn escape(out: &mut String, text: &str, quotes: bool) {
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '"' if quotes => out.push_str("\\\""),
-            c => out.push(c),
-        }
+    // The special characters are ASCII, so every cut below is on a character boundary; text
+    // without any (nearly all of it) is copied in one piece.
+    let special = |b: &u8| matches!(b, b'\\' | b'\n') || (quotes && *b == b'"');
+    let mut rest = text;
+    while let Some(at) = rest.as_bytes().iter().position(special) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            _ => "\\\"",
+        });
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
 }
 
 /// A sample value: integers exactly, floats by [`write_f64`].
 pub(crate) fn write_number(out: &mut String, value: Number) {
     match value {
         Number::U64(v) => write_u64(out, v),
-        Number::I64(v) => {
-            // Writing into a String cannot fail.
-            let _ = write!(out, "{v}");
-        }
+        Number::I64(v) => out.push_str(itoa::Buffer::new().format(v)),
         Number::F64(v) => write_f64(out, v),
     }
 }
 
 pub(crate) fn write_u64(out: &mut String, value: u64) {
-    let _ = write!(out, "{value}");
+    out.push_str(itoa::Buffer::new().format(value));
 }
 
 /// A float in Python `repr` form: shortest round-trip digits, a `.0` on integral values,
