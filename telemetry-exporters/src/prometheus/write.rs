@@ -100,9 +100,17 @@ pub(crate) fn write_u64(out: &mut String, value: u64) {
 /// two digits (`1e-05`, `1e+16`).
 ///
 /// Rust's `{:?}` already picks the same digits and the same switch to exponents; only the
-/// exponent's spelling differs (`1e-5`, `1e16`), so it is patched in place.
+/// exponent's spelling differs (`1e-5`, `1e16`), so it is patched in place. Between 1e-4
+/// and 1e15, where neither writes an exponent, `ryu` is used: about three times faster
+/// (every `_created` timestamp of an OpenMetrics scrape is such a value), the same shortest
+/// digits, except that of two equally near candidates it may pick the other one
+/// (`848635930220.2812` for `{:?}`'s `…2813`); both read back as the same float.
 pub(crate) fn write_f64(out: &mut String, value: f64) {
     if write_special(out, value) {
+        return;
+    }
+    if (1e-4..1e15).contains(&value.abs()) {
+        out.push_str(ryu::Buffer::new().format_finite(value));
         return;
     }
     let start = out.len();
@@ -180,6 +188,44 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// The `ryu` range of `write_f64` against `{:?}`: a sweep over every power of ten in
+    /// the range, with values that need 1 to 17 digits. Both write the shortest digits
+    /// that read back as the value, without an exponent; the text is the same except for
+    /// ties between two equally near candidates.
+    #[test]
+    fn ryu_writes_what_debug_writes_where_it_is_used() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let (mut checked, mut same) = (0, 0);
+        for exponent in -4..15 {
+            let scale = 10f64.powi(exponent);
+            for _ in 0..2_000 {
+                // xorshift: mantissas from 1 to 10 with every number of significant digits.
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let mantissa = 1.0 + (x >> 11) as f64 / (1u64 << 53) as f64 * 9.0;
+                let digits = (x % 17) as i32;
+                let rounded = (mantissa * 10f64.powi(digits)).round() / 10f64.powi(digits);
+                for v in [rounded * scale, -rounded * scale, mantissa * scale] {
+                    if (1e-4..1e15).contains(&v.abs()) {
+                        let (ours, debug) = (repr(v), format!("{v:?}"));
+                        assert_eq!(ours.parse::<f64>(), Ok(v), "{ours}");
+                        assert_eq!(ours.len(), debug.len(), "{ours} vs {debug}");
+                        assert!(!ours.contains('e') && ours.contains('.'), "{ours}");
+                        same += usize::from(ours == debug);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+        // Ties are rare: nearly every value is written exactly as `{:?}` writes it.
+        assert!(same * 100 > checked * 99, "{same} of {checked}");
+        assert_eq!(repr(1712345678.25), "1712345678.25");
+        assert_eq!(repr(1e-4), "0.0001");
+        assert_eq!(repr(999999999999999.9), "999999999999999.9");
+    }
 
     fn repr(v: f64) -> String {
         let mut out = String::new();
