@@ -18,32 +18,43 @@ use crate::data::Metric;
 use crate::number::{Number, Numeric};
 use crate::stream::{PrehashedState, StreamSpec};
 
-/// The values callbacks reported during one collection, by instrument id.
+/// One reported value: the instrument's id, the attribute set, the value.
+pub(crate) type Observation = (usize, Attributes, Number);
+
+/// The values callbacks reported during one collection, in one list (not a list per
+/// instrument: a collection of 33 fields made 33 vectors and a growing map).
 #[derive(Debug, Default)]
 pub(crate) struct CollectContext {
-    observations: HashMap<usize, Vec<(Attributes, Number)>, foldhash::fast::FixedState>,
+    observations: Vec<Observation>,
 }
 
 impl CollectContext {
     pub(crate) fn push(&mut self, instrument: usize, attributes: Attributes, value: Number) {
-        self.observations
-            .entry(instrument)
-            .or_default()
-            .push((attributes, value));
+        self.observations.push((instrument, attributes, value));
     }
 
     /// Adds what another context observed (another callback's values).
     pub(crate) fn merge(&mut self, other: CollectContext) {
-        for (instrument, mut values) in other.observations {
-            self.observations
-                .entry(instrument)
-                .or_default()
-                .append(&mut values);
+        if self.observations.is_empty() {
+            self.observations = other.observations;
+        } else {
+            self.observations.extend(other.observations);
         }
     }
 
-    pub(crate) fn take(&mut self, instrument: usize) -> Vec<(Attributes, Number)> {
-        self.observations.remove(&instrument).unwrap_or_default()
+    /// Groups the values by instrument, each instrument's in the order reported (a stable
+    /// sort; callbacks usually report in the instruments' order, which needs one pass).
+    pub(crate) fn group(&mut self) {
+        if !self.observations.is_sorted_by_key(|o| o.0) {
+            self.observations.sort_by_key(|o| o.0);
+        }
+    }
+
+    /// The values of `instrument`, once [`group`](Self::group)ed.
+    pub(crate) fn of(&self, instrument: usize) -> &[Observation] {
+        let start = self.observations.partition_point(|o| o.0 < instrument);
+        let end = start + self.observations[start..].partition_point(|o| o.0 == instrument);
+        &self.observations[start..end]
     }
 }
 
@@ -64,14 +75,14 @@ impl ObservableStream {
         }
     }
 
-    pub(crate) fn collect(&self, observed: &[(Attributes, Number)], now: SystemTime) -> Metric {
+    pub(crate) fn collect(&self, observed: &[Observation], now: SystemTime) -> Metric {
         if let Resolved::GaugeHistogram { bounds } = &self.spec.aggregation {
             return self.collect_distribution(bounds, observed, now);
         }
         // Observations that differ only in keys the view drops are combined: summed for
         // sums (each is a cumulative total of its own series), the last one for gauges.
         let mut merged: Vec<(Attributes, Number)> = Vec::with_capacity(observed.len());
-        for (attributes, value) in observed {
+        for (_, attributes, value) in observed {
             let attributes = match &self.spec.attribute_keys {
                 Some(_) => Attributes::filtered(attributes, self.spec.filter()),
                 None => attributes.clone(),
@@ -109,11 +120,11 @@ impl ObservableStream {
     fn collect_distribution(
         &self,
         bounds: &Arc<[f64]>,
-        observed: &[(Attributes, Number)],
+        observed: &[Observation],
         now: SystemTime,
     ) -> Metric {
         let mut cells: Vec<(Attributes, HistogramCell)> = Vec::new();
-        for (attributes, value) in observed {
+        for (_, attributes, value) in observed {
             let attributes = match &self.spec.attribute_keys {
                 Some(_) => Attributes::filtered(attributes, self.spec.filter()),
                 None => attributes.clone(),

@@ -246,6 +246,7 @@ impl Pipeline {
     pub(crate) fn collect(&self) -> ResourceMetrics {
         let started = std::time::Instant::now();
         let mut ctx = self.callbacks.run();
+        ctx.group();
         let (panics, timeouts) = self.callbacks.failures.take();
         if let Some(m) = self.self_metrics.get() {
             m.callback_failures(panics, timeouts);
@@ -265,10 +266,11 @@ impl Pipeline {
                 }
             }
         }
-        let mut scopes: BTreeMap<(String, Option<String>), ScopeMetrics> = BTreeMap::new();
+        // Keyed by reference: the registry stays locked until the scopes are built.
+        let mut scopes: BTreeMap<(&str, Option<&str>), ScopeMetrics> = BTreeMap::new();
         for entry in &reg.entries {
             let scope = scopes
-                .entry((entry.scope.name.clone(), entry.scope.version.clone()))
+                .entry((&entry.scope.name, entry.scope.version.as_deref()))
                 .or_insert_with(|| ScopeMetrics {
                     scope: entry.scope.clone(),
                     metrics: Vec::new(),
@@ -280,16 +282,18 @@ impl Pipeline {
                         .extend(core.streams.iter().map(|s| s.collect(now)));
                 }
                 Registered::Observable(core) => {
-                    let observed = ctx.take(core.id);
+                    let observed = ctx.of(core.id);
                     scope
                         .metrics
-                        .extend(core.streams.iter().map(|s| s.collect(&observed, now)));
+                        .extend(core.streams.iter().map(|s| s.collect(observed, now)));
                 }
             }
         }
+        // The values own their data: the registry is released once the keys are gone.
+        let scopes: Vec<ScopeMetrics> = scopes.into_values().collect();
         drop(reg);
         let scope_metrics = scopes
-            .into_values()
+            .into_iter()
             .map(|mut s| {
                 s.metrics.retain(|m| !crate::data::is_empty(&m.data));
                 s.metrics.sort_by(|a, b| a.name.cmp(&b.name));

@@ -133,14 +133,7 @@ pub(crate) fn name_in(format: Format, base: &str, kind: Kind) -> Cow<'_, str> {
 
 pub(crate) use super::labels::Labels;
 
-/// The series of one family, by label set, in the order the collection lists them (for our
-/// own streams: creation order). A hash map keeps the order without sorting label sets: with
-/// 10,000 series, ordering them by their labels was most of a scrape's time.
-pub(crate) type SeriesMap<'a> = indexmap::IndexMap<Labels<'a>, Sample<'a>, SeriesHasher>;
-
-/// Fixed seed: label sets come from our own collections (bounded by the cardinality limit),
-/// and a reproducible layout makes output reproducible.
-pub(crate) type SeriesHasher = foldhash::fast::FixedState;
+pub(crate) use super::series::SeriesMap;
 
 /// One family: its type, metadata and series.
 #[derive(Debug)]
@@ -236,12 +229,11 @@ impl<'a> Grouping<'a, '_> {
             if let Some(series) = self.family(Cow::Borrowed(name), Kind::Info, help, None, name) {
                 // Providers sharing one resource give one `target_info` series: the labels
                 // are all it says, so a second copy is not a conflict worth reporting.
-                series
-                    .entry(Labels::of(resource, None, None))
-                    .or_insert(Sample::Number {
-                        value: Number::U64(1),
-                        created: None,
-                    });
+                let sample = Sample::Number {
+                    value: Number::U64(1),
+                    created: None,
+                };
+                let _ = series.insert_new(Labels::of(resource, None, None), sample);
             }
         }
         for scope_metrics in &metrics.scope_metrics {
@@ -289,11 +281,10 @@ impl<'a> Grouping<'a, '_> {
         let mut duplicates = Vec::new();
         let mut missing_state = Vec::new();
         series.reserve(points(&metric.data));
-        let mut insert = |labels: Labels<'a>, sample: Sample<'a>| match series.entry(labels) {
-            indexmap::map::Entry::Vacant(v) => {
-                v.insert(sample);
+        let mut insert = |labels: Labels<'a>, sample: Sample<'a>| {
+            if let Err(labels) = series.insert_new(labels, sample) {
+                duplicates.push(format_labels(&labels, None));
             }
-            indexmap::map::Entry::Occupied(o) => duplicates.push(format_labels(o.key(), None)),
         };
         let reserved = kind.reserved_label();
         match &metric.data {
@@ -348,7 +339,8 @@ impl<'a> Grouping<'a, '_> {
                         Some(_) => {}
                         None => {
                             let states = BTreeMap::from([(state, value)]);
-                            series.insert(group, Sample::States(states));
+                            // Absent, as `get_mut` just said: never refused.
+                            let _ = series.insert_new(group, Sample::States(states));
                         }
                     }
                 }

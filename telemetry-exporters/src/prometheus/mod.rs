@@ -97,6 +97,7 @@ mod labels;
 pub mod names;
 pub mod openmetrics;
 pub mod process;
+mod series;
 mod server;
 #[cfg(test)]
 mod testdata;

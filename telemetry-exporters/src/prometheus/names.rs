@@ -54,7 +54,8 @@ pub fn sanitize_label_name(name: &str) -> Cow<'_, str> {
 
 fn sanitize(name: &str, valid: impl Fn(char) -> bool) -> Cow<'_, str> {
     let leading_digit = name.starts_with(|c: char| c.is_ascii_digit());
-    if !name.is_empty() && !leading_digit && name.chars().all(&valid) {
+    // Valid characters are all ASCII: a byte scan decides (no UTF-8 decoding per scrape).
+    if !name.is_empty() && !leading_digit && name.bytes().all(|b| valid(char::from(b))) {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len() + 1);
