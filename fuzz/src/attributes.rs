@@ -117,8 +117,8 @@ fn round_trip(set: Attributes) {
             scope: Default::default(),
             metrics: vec![Metric {
                 name: "g".into(),
-                description: String::new(),
-                unit: String::new(),
+                description: "".into(),
+                unit: "".into(),
                 data: MetricData::Gauge(Gauge {
                     points: vec![NumberPoint {
                         attributes: set,

@@ -245,9 +245,9 @@ fn metric(tape: &mut Tape<'_>) -> Metric {
         }
     };
     Metric {
-        name,
-        description,
-        unit,
+        name: name.into(),
+        description: description.into(),
+        unit: unit.into(),
         data,
     }
 }

@@ -255,7 +255,7 @@ impl Expected {
             let target = Metric {
                 name: "target".into(),
                 description: "Target metadata".into(),
-                unit: String::new(),
+                unit: "".into(),
                 data: MetricData::Info(telemetry_core::GaugeData {
                     points: vec![telemetry_core::NumberPoint {
                         attributes: resource.clone(),
@@ -330,7 +330,7 @@ impl Expected {
             Dialect::OpenMetrics => om_unit(&base, &metric.unit, kind),
             Dialect::Text => None,
         };
-        let help = metric.description.as_str();
+        let help: &str = &metric.description;
         self.family(&base, &family, kind.type_name(dialect), help, unit);
         if kind == Kind::GaugeHistogram && dialect == Dialect::Text {
             // Text 0.0.4 has no gauge histogram: two gauge families with its HELP follow it.
@@ -389,7 +389,7 @@ impl Expected {
             }
             MetricData::StateSet(g) => {
                 for p in &g.points {
-                    let others = p.attributes.iter().filter(|kv| kv.key != metric.name);
+                    let others = p.attributes.iter().filter(|kv| *kv.key != *metric.name);
                     let l = labels(others, scope, Some(&base));
                     self.label_sets.push(l.clone());
                     let Some(state) = p.attributes.get(&metric.name) else {

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use crate::attributes::{Attributes, KeyValue};
 use crate::number::Number;
+use crate::shared_str::SharedStr;
 
 /// The entity producing telemetry (`service.name` and friends).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -176,14 +177,17 @@ pub struct ScopeMetrics {
 }
 
 /// One metric stream: a name, metadata and points.
+///
+/// The texts are shared with the stream ([`SharedStr`]): a collection copies no string per
+/// metric. Build them with `.into()` from a `&str` or a `String`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric {
     /// The stream's name (the instrument's, unless a view renamed it).
-    pub name: String,
+    pub name: SharedStr,
     /// Human-readable description.
-    pub description: String,
+    pub description: SharedStr,
     /// Unit (UCUM, e.g. `s`, `By`, `%`), possibly empty.
-    pub unit: String,
+    pub unit: SharedStr,
     /// The aggregated points.
     pub data: MetricData,
 }

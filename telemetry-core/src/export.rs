@@ -35,7 +35,7 @@ use crate::error::Error;
 /// impl PushExporter for Names {
 ///     fn export(&self, metrics: &ResourceMetrics, _timeout: Duration) -> Result<(), Error> {
 ///         let mut names = self.0.lock().unwrap();
-///         names.extend(metrics.metrics().map(|m| m.name.clone()));
+///         names.extend(metrics.metrics().map(|m| m.name.to_string()));
 ///         Ok(())
 ///     }
 ///

@@ -213,9 +213,9 @@ impl<S: AttributeSet, H: Clone> Family<S, H> {
 /// before registration): registration carries what it recorded into the real one.
 fn detached_core(aggregation: Resolved, number: crate::number::NumberKind) -> Arc<InstrumentCore> {
     let spec = StreamSpec {
-        name: String::new(),
-        description: String::new(),
-        unit: String::new(),
+        name: "".into(),
+        description: "".into(),
+        unit: "".into(),
         aggregation,
         number,
         attribute_keys: None,

@@ -50,6 +50,7 @@ mod name;
 mod number;
 mod provider;
 pub mod reader;
+mod shared_str;
 mod stream;
 mod view;
 
@@ -84,6 +85,7 @@ pub use provider::{
     SELF_METRICS_SCOPE,
 };
 pub use reader::{ManualReader, MetricReader, PeriodicReader, Producer};
+pub use shared_str::SharedStr;
 pub use stream::{DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
 pub use timing::{FnMetrics, HistogramTimer, InProgress};
 pub use view::View;

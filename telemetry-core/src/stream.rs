@@ -21,6 +21,7 @@ use crate::aggregation::Resolved;
 use crate::attributes::{AttributeQuery, Attributes, Key, KeyFilter, KeyValue};
 use crate::data::{self, HistogramPoint, MetricData, NumberPoint, Temporality};
 use crate::number::{Number, NumberKind};
+use crate::shared_str::SharedStr;
 
 /// The attribute the overflow series carries once a stream reaches its cardinality limit.
 pub const OVERFLOW_ATTRIBUTE: &str = "otel.metric.overflow";
@@ -31,9 +32,9 @@ pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
 /// The name, description, unit and aggregation of a stream after views are applied.
 #[derive(Clone, Debug)]
 pub(crate) struct StreamSpec {
-    pub(crate) name: String,
-    pub(crate) description: String,
-    pub(crate) unit: String,
+    pub(crate) name: SharedStr,
+    pub(crate) description: SharedStr,
+    pub(crate) unit: SharedStr,
     pub(crate) aggregation: Resolved,
     pub(crate) number: NumberKind,
     pub(crate) attribute_keys: Option<Arc<[Key]>>,
@@ -155,7 +156,7 @@ impl StreamSpec {
             .map(move |(i, state)| NumberPoint {
                 attributes: current
                     .attributes
-                    .merged(&[KeyValue::new(self.name.clone(), state.clone())]),
+                    .merged(&[KeyValue::new(self.name.to_string(), state.clone())]),
                 start_time: current.start_time,
                 time: current.time,
                 value: Number::U64(u64::from(index == i as f64)),
@@ -536,8 +537,8 @@ mod expiry_tests {
     fn counter_stream(idle: Option<Duration>) -> Stream {
         Stream::new(StreamSpec {
             name: "c".into(),
-            description: String::new(),
-            unit: String::new(),
+            description: "".into(),
+            unit: "".into(),
             aggregation: Resolved::Sum { monotonic: true },
             number: NumberKind::U64,
             attribute_keys: None,

@@ -98,7 +98,7 @@ impl Snapshot {
     /// The names of all metrics, sorted.
     #[must_use]
     pub fn metric_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.0.metrics().map(|m| m.name.as_str()).collect();
+        let mut names: Vec<&str> = self.0.metrics().map(|m| &*m.name).collect();
         names.sort_unstable();
         names
     }

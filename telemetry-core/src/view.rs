@@ -19,6 +19,7 @@ use crate::attributes::Key;
 use crate::error::Error;
 use crate::instrument::InstrumentKind;
 use crate::name::{validate_buckets, validate_name};
+use crate::shared_str::SharedStr;
 use crate::stream::StreamSpec;
 
 /// Selects instruments and shapes their exported streams.
@@ -289,14 +290,15 @@ fn resolve_aggregation(a: &Aggregation, sel: &Selection<'_>) -> Result<Option<Re
 }
 
 fn spec(sel: &Selection<'_>, view: Option<&View>, aggregation: Resolved) -> StreamSpec {
-    let pick = |over: Option<&String>, base: &str| over.cloned().unwrap_or_else(|| base.to_owned());
+    let pick =
+        |over: Option<&String>, base: &str| SharedStr::from(over.map_or(base, String::as_str));
     StreamSpec {
         name: pick(view.and_then(|v| v.name.as_ref()), sel.name),
         description: pick(view.and_then(|v| v.description.as_ref()), sel.description),
         // A count is a number of values, whatever the values' unit (OpenCensus: "1").
         unit: match aggregation {
-            Resolved::Count => "1".to_owned(),
-            _ => sel.unit.to_owned(),
+            Resolved::Count => "1".into(),
+            _ => sel.unit.into(),
         },
         number: match aggregation {
             Resolved::Count => crate::number::NumberKind::U64,

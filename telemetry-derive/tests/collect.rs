@@ -86,10 +86,10 @@ fn exports_every_field() {
     snapshot.assert_absent("charge_state_ignored");
 
     let level = snapshot.0.metric("charge_state_battery_level").unwrap();
-    assert_eq!(level.unit, "%");
-    assert_eq!(level.description, "Battery level, in percent.");
+    assert_eq!(&*level.unit, "%");
+    assert_eq!(&*level.description, "Battery level, in percent.");
     let energy = snapshot.0.metric("energy_added_total").unwrap();
-    assert_eq!(energy.description, "Energy added");
+    assert_eq!(&*energy.description, "Energy added");
     let latency = snapshot.0.metric("charge_state_latency").unwrap();
     match &latency.data {
         MetricData::Histogram(h) => assert_eq!(h.points[0].bounds, [1.0, 2.5]),

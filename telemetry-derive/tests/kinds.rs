@@ -105,8 +105,8 @@ fn state_sets_export_one_series_per_state() {
     // `None`: no observation.
     snapshot.assert_absent("car_door");
     let state = snapshot.0.metric("car_charging_state").unwrap();
-    assert_eq!(state.description, "Charging state, as reported.");
-    assert_eq!(state.unit, "");
+    assert_eq!(&*state.description, "Charging state, as reported.");
+    assert_eq!(&*state.unit, "");
     match &state.data {
         MetricData::StateSet(g) => assert_eq!(g.points.len(), ChargingState::VALUES.len()),
         other => panic!("expected a state set, found {other:?}"),
@@ -142,8 +142,8 @@ fn summary_fields_count_and_sum() {
         123.0,
     );
     let size = snapshot.0.metric("car_request_size").unwrap();
-    assert_eq!(size.unit, "By");
-    assert_eq!(size.description, "Sizes of requests");
+    assert_eq!(&*size.unit, "By");
+    assert_eq!(&*size.description, "Sizes of requests");
 }
 
 /// Build information of the observer.
@@ -177,7 +177,7 @@ fn an_info_struct_exports_its_attributes_with_value_1() {
     let snapshot = t.snapshot();
     snapshot.assert_info("ev_observer_build", &labels);
     let info = snapshot.0.metric("ev_observer_build").unwrap();
-    assert_eq!(info.description, "Build information of the observer.");
+    assert_eq!(&*info.description, "Build information of the observer.");
     assert_eq!(snapshot.metric_names(), ["ev_observer_build"]);
 
     // The labels follow the struct.

@@ -37,9 +37,9 @@ impl BoundCells {
 
     fn detached(aggregation: Resolved, number: NumberKind) -> Self {
         let spec = StreamSpec {
-            name: String::new(),
-            description: String::new(),
-            unit: String::new(),
+            name: "".into(),
+            description: "".into(),
+            unit: "".into(),
             aggregation,
             number,
             attribute_keys: None,

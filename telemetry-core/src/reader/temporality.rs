@@ -25,9 +25,10 @@ use std::time::SystemTime;
 use crate::attributes::Attributes;
 use crate::data::{HistogramPoint, MetricData, NumberPoint, ResourceMetrics, Scope, Temporality};
 use crate::number::Number;
+use crate::shared_str::SharedStr;
 
 /// A series: its scope, its metric's name and its attributes.
-type Key = (Scope, String, Attributes);
+type Key = (Scope, SharedStr, Attributes);
 
 /// The previous cumulative point of a series.
 #[derive(Debug)]

@@ -103,9 +103,9 @@ fn metric(m: &Metric) -> pb::Metric {
         _ => Data::Gauge(pb::Gauge::default()),
     };
     pb::Metric {
-        name: m.name.clone(),
-        description: m.description.clone(),
-        unit: m.unit.clone(),
+        name: m.name.to_string(),
+        description: m.description.to_string(),
+        unit: m.unit.to_string(),
         metadata: Vec::new(),
         data: Some(data),
     }

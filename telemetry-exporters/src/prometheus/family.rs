@@ -260,14 +260,14 @@ impl<'a> Grouping<'a, '_> {
             MetricData::StateSet(_) => (Kind::StateSet, Temporality::Cumulative),
             _ => {
                 self.warnings.push(Warning::UnsupportedData {
-                    metric: metric.name.clone(),
+                    metric: metric.name.to_string(),
                 });
                 return;
             }
         };
         if temporality == Temporality::Delta {
             self.warnings.push(Warning::DeltaTemporality {
-                metric: metric.name.clone(),
+                metric: metric.name.to_string(),
             });
             return;
         }

@@ -119,7 +119,7 @@ fn encode_family(
         }
         Kind::Info => {
             let mut metric = encoder.encode_descriptor(base, &help, None, MetricType::Info)?;
-            for labels in series.keys() {
+            for (labels, _) in series {
                 metric.encode_info(&escaped(labels, None))?;
             }
         }

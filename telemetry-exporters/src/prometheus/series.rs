@@ -93,11 +93,6 @@ impl<'a> SeriesMap<'a> {
             SeriesMap::Many(map) => Iter::Many(map.iter()),
         }
     }
-
-    /// The label sets in the order they were added.
-    pub(crate) fn keys(&self) -> impl Iterator<Item = &Labels<'a>> {
-        self.iter().map(|(labels, _)| labels)
-    }
 }
 
 impl<'s, 'a> IntoIterator for &'s SeriesMap<'a> {
@@ -187,7 +182,7 @@ mod tests {
         }
         assert!(matches!(series, SeriesMap::Few(_)));
         assert!(series.insert_new(labels(0), sample(0)).is_err());
-        assert_eq!(series.keys().count(), LINEAR);
+        assert_eq!(series.iter().count(), LINEAR);
         assert!(series.get_mut(&labels(LINEAR)).is_none());
     }
 }

@@ -41,7 +41,7 @@ pub(crate) fn metric(name: &str, description: &str, data: MetricData) -> Metric 
     Metric {
         name: name.into(),
         description: description.into(),
-        unit: String::new(),
+        unit: "".into(),
         data,
     }
 }

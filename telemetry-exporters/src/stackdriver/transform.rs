@@ -94,7 +94,7 @@ struct Target<'a> {
 
 impl Target<'_> {
     fn metric(&mut self) {
-        let name = self.metric.name.as_str();
+        let name: &str = &self.metric.name;
         match &self.metric.data {
             MetricData::Sum(sum) => {
                 let kind = if sum.monotonic {
@@ -189,7 +189,7 @@ impl Target<'_> {
                 metric_kind: kind,
                 value_type,
                 unit: unit.to_owned(),
-                description: self.metric.description.clone(),
+                description: self.metric.description.to_string(),
                 display_name: name.to_owned(),
                 labels: Vec::new(),
             });

@@ -31,7 +31,7 @@ fn point(value: Number, attrs: Vec<KeyValue>) -> NumberPoint {
 fn metric(name: &str, data: MetricData) -> Metric {
     Metric {
         name: name.into(),
-        description: format!("{name} help"),
+        description: format!("{name} help").into(),
         unit: "1".into(),
         data,
     }
