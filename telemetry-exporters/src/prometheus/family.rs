@@ -471,47 +471,36 @@ fn conflict(
 /// of the sources.
 fn drop_clashes(families: &mut Families<'_>, format: Format, warnings: &mut Vec<Warning>) {
     let mut dropped = Vec::new();
-    // One buffer for every name tried: a scrape without clashes allocates nothing here.
-    let mut name = String::new();
+    // Two names `base + s` and `other + t` can only be equal when `other` is a prefix of
+    // `base`, and a prefix sorts first: so only the kept families whose base is a prefix of
+    // the current one are compared. In name order they form a chain, kept on a stack.
+    let mut prefixes: Vec<(&str, Kind)> = Vec::new();
     for (base, family) in families.iter() {
+        while prefixes.last().is_some_and(|(p, _)| !base.starts_with(p)) {
+            prefixes.pop();
+        }
         let kept = family.kind.reserved_suffixes().iter().find_map(|suffix| {
-            name.clear();
-            name.push_str(base);
-            name.push_str(suffix);
-            earlier_owner(families, &name, base, &dropped)
+            prefixes.iter().copied().find(|(other, kind)| {
+                let rest = &base[other.len()..];
+                kind.reserved_suffixes().iter().any(|t| {
+                    t.len() == rest.len() + suffix.len()
+                        && t.starts_with(rest)
+                        && t.ends_with(suffix)
+                })
+            })
         });
-        if let Some(kept) = kept {
-            let warning = conflict(format, kept, (base, family.kind), family.metric);
-            dropped.push((base.clone(), warning));
+        match kept {
+            Some(kept) => {
+                let warning = conflict(format, kept, (base, family.kind), family.metric);
+                dropped.push((base.clone(), warning));
+            }
+            None => prefixes.push((base, family.kind)),
         }
     }
     for (base, warning) in dropped {
         families.remove(&base);
         warnings.push(warning);
     }
-}
-
-/// Every suffix some kind reserves (see [`Kind::reserved_suffixes`]).
-const ALL_SUFFIXES: [&str; 9] = [
-    "", "_total", "_created", "_bucket", "_count", "_sum", "_gcount", "_gsum", "_info",
-];
-
-/// The family that uses `name` and comes before `base` in name order (so it was visited
-/// first), unless it was dropped itself. Its base is a prefix of `name`: `name` minus one
-/// of the suffixes its kind reserves.
-fn earlier_owner<'f>(
-    families: &'f Families<'_>,
-    name: &str,
-    base: &str,
-    dropped: &[(Cow<'_, str>, Warning)],
-) -> Option<(&'f str, Kind)> {
-    ALL_SUFFIXES.iter().find_map(|suffix| {
-        let owner = name.strip_suffix(suffix).filter(|owner| *owner < base)?;
-        let (owner, family) = families.get_key_value(owner)?;
-        let uses = family.kind.reserved_suffixes().contains(suffix);
-        let kept = !dropped.iter().any(|(d, _)| d == owner);
-        (uses && kept).then_some((owner.as_ref(), family.kind))
-    })
 }
 
 /// How many points `data` has (an upper bound of the series it adds).
