@@ -457,6 +457,8 @@ impl Meter {
                 return false;
             };
             let collector = shared.read().unwrap_or_else(|e| e.into_inner());
+            // Usually one value per field: room for all of them at once.
+            ctx.reserve(instruments.len());
             let mut stack = Vec::new();
             collector.attributes(&mut stack);
             let mut observer = Observer {

@@ -33,6 +33,11 @@ impl CollectContext {
         self.observations.push((instrument, attributes, value));
     }
 
+    /// Makes room for `additional` more values.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.observations.reserve(additional);
+    }
+
     /// Adds what another context observed (another callback's values).
     pub(crate) fn merge(&mut self, other: CollectContext) {
         if self.observations.is_empty() {
@@ -97,20 +102,20 @@ impl ObservableStream {
                 None => merged.push((attributes, *value)),
             }
         }
+        if merged.len() > 1 {
+            merged.sort_by(|a, b| crate::stream::cmp_attributes(&a.0, &b.0));
+        }
         let mut starts = self.starts.lock().unwrap_or_else(|e| e.into_inner());
-        let points = merged
-            .into_iter()
-            .map(|(attributes, value)| {
-                let start = match starts.get(&attributes) {
-                    Some(start) => *start,
-                    None => *starts.entry(attributes.clone()).or_insert(now),
-                };
-                (attributes, start, CellValue::Number(value))
-            })
-            .collect();
+        let points = merged.into_iter().map(|(attributes, value)| {
+            let start = match starts.get(&attributes) {
+                Some(start) => *start,
+                None => *starts.entry(attributes.clone()).or_insert(now),
+            };
+            (attributes, start, CellValue::Number(value))
+        });
+        let data = self.spec.data(points, now);
         drop(starts);
-        self.spec
-            .metric(self.spec.data(sorted(points).into_iter(), now))
+        self.spec.metric(data)
     }
 }
 

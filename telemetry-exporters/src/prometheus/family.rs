@@ -148,6 +148,25 @@ pub(crate) struct Family<'a> {
     pub(crate) body: Body<'a>,
 }
 
+impl Family<'_> {
+    /// About how many sample lines the family writes (to size the output): a counter's
+    /// value counts twice, for its OpenMetrics `_created`.
+    pub(crate) fn sample_lines(&self) -> usize {
+        match &self.body {
+            Body::Foreign(lines) => lines.len(),
+            Body::Series(series) => series
+                .iter()
+                .map(|(_, sample)| match sample {
+                    Sample::Number { .. } => 2,
+                    Sample::Histogram(p) => p.bounds.len() + 4,
+                    Sample::Summary(p) => p.quantiles.len() + 3,
+                    Sample::States(states) => states.len(),
+                })
+                .sum(),
+        }
+    }
+}
+
 /// The series of a family.
 #[derive(Debug)]
 pub(crate) enum Body<'a> {
