@@ -553,7 +553,9 @@ fn histogram(c: &mut Criterion<Clock>, f: &Fixtures) {
     });
     // An extra id (not in the table's main columns): the same through a bound handle.
     let bound = ours.bind(&[]);
-    g.bench_function("telemetry_bound", |b| cycle(b, &values, |v| bound.record(v)));
+    g.bench_function("telemetry_bound", |b| {
+        cycle(b, &values, |v| bound.record(v))
+    });
     let pc = prometheus_client::metrics::histogram::Histogram::new(BUCKETS);
     g.bench_function(Library::PrometheusClient.id(), |b| {
         cycle(b, &values, |v| pc.observe(v))

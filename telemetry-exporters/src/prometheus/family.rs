@@ -17,7 +17,6 @@
 //! exist in OpenMetrics only).
 
 use std::borrow::Cow;
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
@@ -26,6 +25,7 @@ use telemetry_core::{
     Temporality,
 };
 
+use super::by_name::ByName;
 use super::foreign;
 use super::format::Format;
 use super::names::{family_name, openmetrics_unit, sanitize_label_name};
@@ -192,7 +192,7 @@ pub(crate) enum Sample<'a> {
 }
 
 /// The families of a scrape, sorted by base name.
-pub(crate) type Families<'a> = BTreeMap<Cow<'a, str>, Family<'a>>;
+pub(crate) type Families<'a> = ByName<'a, Family<'a>>;
 
 /// One input of a scrape.
 #[derive(Clone, Copy, Debug)]
@@ -215,7 +215,7 @@ pub(crate) fn collect<'a>(
     warnings: &mut Vec<Warning>,
 ) -> Families<'a> {
     let mut grouping = Grouping {
-        families: Families::new(),
+        families: Families::default(),
         format,
         warnings,
     };
@@ -226,7 +226,7 @@ pub(crate) fn collect<'a>(
         }
     }
     let Grouping { mut families, .. } = grouping;
-    families.retain(|_, f| match &f.body {
+    families.retain(|f| match &f.body {
         Body::Series(series) => !series.is_empty(),
         Body::Foreign(lines) => !lines.is_empty(),
     });
@@ -385,28 +385,25 @@ impl<'a> Grouping<'a, '_> {
     /// Parses another library's exposition; each family of it joins whole or not at all.
     fn add_foreign(&mut self, text: &'a str) {
         for parsed in foreign::parse(text) {
-            match self.families.entry(Cow::Borrowed(parsed.name)) {
-                Entry::Vacant(v) => {
-                    v.insert(Family {
-                        kind: parsed.kind,
-                        help: parsed.help,
-                        unit: parsed.unit.map(Cow::Borrowed),
-                        metric: parsed.name,
-                        body: Body::Foreign(parsed.lines),
-                    });
-                }
-                Entry::Occupied(o) if o.get().kind == parsed.kind => {
-                    self.warnings.push(Warning::DuplicateFamily {
-                        family: name_in(self.format, parsed.name, parsed.kind).into_owned(),
-                    });
-                }
-                Entry::Occupied(o) => {
-                    let kept = (o.key().as_ref(), o.get().kind);
-                    let warning =
-                        conflict(self.format, kept, (parsed.name, parsed.kind), parsed.name);
-                    self.warnings.push(warning);
-                }
+            let (name, kind) = (parsed.name, parsed.kind);
+            let (kept, family, new) = self.families.entry_with(Cow::Borrowed(name), || Family {
+                kind,
+                help: parsed.help,
+                unit: parsed.unit.map(Cow::Borrowed),
+                metric: name,
+                body: Body::Foreign(parsed.lines),
+            });
+            if new {
+                continue;
             }
+            let warning = if family.kind == kind {
+                Warning::DuplicateFamily {
+                    family: name_in(self.format, name, kind).into_owned(),
+                }
+            } else {
+                conflict(self.format, (kept, family.kind), (name, kind), name)
+            };
+            self.warnings.push(warning);
         }
     }
 
@@ -420,34 +417,30 @@ impl<'a> Grouping<'a, '_> {
         unit: Option<Cow<'a, str>>,
         metric: &'a str,
     ) -> Option<&mut SeriesMap<'a>> {
-        let family = match self.families.entry(base) {
-            Entry::Vacant(v) => v.insert(Family {
-                kind,
-                help: Cow::Borrowed(help),
-                unit,
-                metric,
-                body: Body::Series(SeriesMap::default()),
-            }),
-            Entry::Occupied(o) if o.get().kind != kind => {
-                let kept = (o.key().as_ref(), o.get().kind);
-                let warning = conflict(self.format, kept, (o.key(), kind), metric);
+        let format = self.format;
+        let (key, family, new) = self.families.entry_with(base, || Family {
+            kind,
+            help: Cow::Borrowed(help),
+            unit,
+            metric,
+            body: Body::Series(SeriesMap::default()),
+        });
+        if !new {
+            if family.kind != kind {
+                let warning = conflict(format, (key, family.kind), (key, kind), metric);
                 self.warnings.push(warning);
                 return None;
             }
-            Entry::Occupied(o) if matches!(o.get().body, Body::Foreign(_)) => {
+            if matches!(family.body, Body::Foreign(_)) {
                 self.warnings.push(Warning::DuplicateFamily {
-                    family: name_in(self.format, o.key(), kind).into_owned(),
+                    family: name_in(format, key, kind).into_owned(),
                 });
                 return None;
             }
-            Entry::Occupied(o) => {
-                let family = o.into_mut();
-                if family.help.is_empty() {
-                    family.help = Cow::Borrowed(help);
-                }
-                family
+            if family.help.is_empty() {
+                family.help = Cow::Borrowed(help);
             }
-        };
+        }
         match &mut family.body {
             Body::Series(series) => Some(series),
             Body::Foreign(_) => None,

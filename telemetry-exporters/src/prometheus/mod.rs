@@ -87,6 +87,7 @@
 //! # }
 //! ```
 
+mod by_name;
 mod family;
 mod foreign;
 mod format;

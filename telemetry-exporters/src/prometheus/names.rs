@@ -23,7 +23,7 @@ use super::family::Kind;
 /// ```
 #[must_use]
 pub fn sanitize_metric_name(name: &str) -> Cow<'_, str> {
-    sanitize(name, |c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    sanitize(name, &METRIC_NAME_BYTES)
 }
 
 /// A label name valid in Prometheus: every character outside `[a-zA-Z0-9_]` becomes `_`,
@@ -44,7 +44,7 @@ pub fn sanitize_metric_name(name: &str) -> Cow<'_, str> {
 /// ```
 #[must_use]
 pub fn sanitize_label_name(name: &str) -> Cow<'_, str> {
-    let sanitized = sanitize(name, |c| c.is_ascii_alphanumeric() || c == '_');
+    let sanitized = sanitize(name, &LABEL_NAME_BYTES);
     if sanitized.starts_with("__") {
         Cow::Owned(format!("key{sanitized}"))
     } else {
@@ -52,17 +52,34 @@ pub fn sanitize_label_name(name: &str) -> Cow<'_, str> {
     }
 }
 
-fn sanitize(name: &str, valid: impl Fn(char) -> bool) -> Cow<'_, str> {
+/// The bytes valid in a name: `[a-zA-Z0-9_]`, and `:` when `colon` (a table, since every
+/// name of every scrape is checked byte by byte).
+const fn name_bytes(colon: bool) -> [bool; 256] {
+    let mut valid = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        valid[b] = c.is_ascii_alphanumeric() || c == b'_' || (colon && c == b':');
+        b += 1;
+    }
+    valid
+}
+
+const METRIC_NAME_BYTES: [bool; 256] = name_bytes(true);
+const LABEL_NAME_BYTES: [bool; 256] = name_bytes(false);
+
+fn sanitize<'a>(name: &'a str, valid: &[bool; 256]) -> Cow<'a, str> {
     let leading_digit = name.starts_with(|c: char| c.is_ascii_digit());
     // Valid characters are all ASCII: a byte scan decides (no UTF-8 decoding per scrape).
-    if !name.is_empty() && !leading_digit && name.bytes().all(|b| valid(char::from(b))) {
+    if !name.is_empty() && !leading_digit && name.bytes().all(|b| valid[usize::from(b)]) {
         return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len() + 1);
     if leading_digit || name.is_empty() {
         out.push('_');
     }
-    out.extend(name.chars().map(|c| if valid(c) { c } else { '_' }));
+    let keep = |c: char| c.is_ascii() && valid[c as usize];
+    out.extend(name.chars().map(|c| if keep(c) { c } else { '_' }));
     Cow::Owned(out)
 }
 

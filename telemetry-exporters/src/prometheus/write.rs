@@ -67,10 +67,16 @@ fn write_label(out: &mut String, label: &str, value: &str) {
 /// included, is written as it is.
 pub(crate) fn escape(out: &mut String, text: &str, quotes: bool) {
     // The special characters are ASCII, so every cut below is on a character boundary; text
-    // without any (nearly all of it) is copied in one piece.
-    let special = |b: &u8| matches!(b, b'\\' | b'\n') || (quotes && *b == b'"');
+    // without any (nearly all of it) is copied in one piece, found by a vectorised scan.
+    let next = |rest: &str| {
+        if quotes {
+            memchr::memchr3(b'\\', b'\n', b'"', rest.as_bytes())
+        } else {
+            memchr::memchr2(b'\\', b'\n', rest.as_bytes())
+        }
+    };
     let mut rest = text;
-    while let Some(at) = rest.as_bytes().iter().position(special) {
+    while let Some(at) = next(rest) {
         out.push_str(&rest[..at]);
         out.push_str(match rest.as_bytes()[at] {
             b'\\' => "\\\\",
