@@ -66,7 +66,7 @@ impl StreamSpec {
     /// kind.
     pub(crate) fn data(
         &self,
-        points: impl ExactSizeIterator<Item = (Attributes, SystemTime, CellValue)>,
+        points: impl Iterator<Item = (Attributes, SystemTime, CellValue)>,
         now: SystemTime,
     ) -> MetricData {
         // Every point is one or the other, by the aggregation: one of the two is sized
@@ -75,10 +75,11 @@ impl StreamSpec {
             self.aggregation,
             Resolved::Histogram { .. } | Resolved::GaugeHistogram { .. } | Resolved::Summary
         );
+        let len = points.size_hint().0;
         let (mut numbers, mut histograms) = if histogram {
-            (Vec::new(), Vec::with_capacity(points.len()))
+            (Vec::new(), Vec::with_capacity(len))
         } else {
-            (Vec::with_capacity(points.len()), Vec::new())
+            (Vec::with_capacity(len), Vec::new())
         };
         for (attributes, start_time, value) in points {
             match value {
@@ -512,21 +513,41 @@ impl Stream {
     pub(crate) fn collect(&self, now: SystemTime) -> data::Metric {
         self.maintain(now);
         let map = self.series.pin();
-        // In creation order: deterministic for a deterministic program, and a sort on
-        // integers (sorting by the attributes' text cost most of a collection of 10,000
-        // series, and the Prometheus encoder orders by its own labels anyway).
-        // The key is copied next to the pointer: sorting must not visit 10,000 series.
-        let mut series: Vec<(u64, &Arc<Series>)> = map
-            .values()
-            .chain(self.overflow.get())
-            .map(|s| (s.seq, s))
-            .collect();
-        series.sort_unstable_by_key(|(seq, _)| *seq);
+        // In creation order: deterministic for a deterministic program (sorting by the
+        // attributes' text cost most of a collection of 10,000 series, and the Prometheus
+        // encoder orders by its own labels anyway). The overflow series comes last.
+        let series = in_creation_order(map.values().map(|s| (s.seq, s)).collect());
         let points = series
             .into_iter()
-            .map(|(_, s)| (s.attributes.clone(), s.start_time, s.value()));
+            .chain(self.overflow.get())
+            .map(|s| (s.attributes.clone(), s.start_time, s.value()));
         self.spec.metric(self.spec.data(points, now))
     }
+}
+
+/// The series ordered by their sequence numbers. A stream numbers its series 0, 1, 2…, so
+/// unless many were removed each is put in its number's slot in one pass; a sparse set is
+/// sorted (the key next to the pointer: sorting must not visit 10,000 series).
+fn in_creation_order<T>(mut numbered: Vec<(u64, T)>) -> Vec<T> {
+    let (Some(min), Some(max)) = (
+        numbered.iter().map(|(seq, _)| *seq).min(),
+        numbered.iter().map(|(seq, _)| *seq).max(),
+    ) else {
+        return Vec::new();
+    };
+    let span = max - min;
+    if span >= 2 * numbered.len() as u64 {
+        numbered.sort_unstable_by_key(|(seq, _)| *seq);
+        return numbered.into_iter().map(|(_, t)| t).collect();
+    }
+    // Dense: `span` is below twice the count, so it fits in memory like the list itself.
+    let mut slots: Vec<Option<T>> = (0..=span).map(|_| None).collect();
+    for (seq, t) in numbered {
+        #[allow(clippy::cast_possible_truncation)]
+        let slot = (seq - min) as usize;
+        slots[slot] = Some(t);
+    }
+    slots.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -622,5 +643,26 @@ mod expiry_tests {
         assert_eq!(total(&stream, t0 + Duration::from_secs(11)), 2);
         assert_eq!(stream.len.load(Relaxed), 1);
         drop(bound);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::in_creation_order;
+
+    #[test]
+    fn dense_and_sparse_numbers_both_come_out_in_order() {
+        let dense = vec![(12, 'c'), (10, 'a'), (13, 'd'), (11, 'b'), (15, 'e')];
+        assert_eq!(in_creation_order(dense), ['a', 'b', 'c', 'd', 'e']);
+        let sparse = vec![(900, 'c'), (3, 'a'), (40, 'b')];
+        assert_eq!(in_creation_order(sparse), ['a', 'b', 'c']);
+        assert_eq!(in_creation_order(vec![(7, 'x')]), ['x']);
+        assert!(in_creation_order(Vec::<(u64, char)>::new()).is_empty());
+        let many: Vec<(u64, u64)> = (0..10_000).rev().map(|i| (i * 3 % 10_000, i)).collect();
+        let order: Vec<u64> = in_creation_order(many)
+            .iter()
+            .map(|i| i * 3 % 10_000)
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]) && order.len() == 10_000);
     }
 }
