@@ -84,6 +84,12 @@ impl ObservableStream {
         if let Resolved::GaugeHistogram { bounds } = &self.spec.aggregation {
             return self.collect_distribution(bounds, observed, now);
         }
+        if let [(_, attributes, value)] = observed {
+            if self.spec.attribute_keys.is_none() {
+                // One value (a derived struct's field): nothing to merge or sort.
+                return self.metric_of(std::iter::once((attributes.clone(), *value)), now);
+            }
+        }
         // Observations that differ only in keys the view drops are combined: summed for
         // sums (each is a cumulative total of its own series), the last one for gauges.
         let mut merged: Vec<(Attributes, Number)> = Vec::with_capacity(observed.len());
@@ -105,8 +111,17 @@ impl ObservableStream {
         if merged.len() > 1 {
             merged.sort_by(|a, b| crate::stream::cmp_attributes(&a.0, &b.0));
         }
+        self.metric_of(merged.into_iter(), now)
+    }
+
+    /// The metric of one value per attribute set, each with its series' fixed start time.
+    fn metric_of(
+        &self,
+        values: impl Iterator<Item = (Attributes, Number)>,
+        now: SystemTime,
+    ) -> Metric {
         let mut starts = self.starts.lock().unwrap_or_else(|e| e.into_inner());
-        let points = merged.into_iter().map(|(attributes, value)| {
+        let points = values.map(|(attributes, value)| {
             let start = match starts.get(&attributes) {
                 Some(start) => *start,
                 None => *starts.entry(attributes.clone()).or_insert(now),

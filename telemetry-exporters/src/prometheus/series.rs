@@ -2,8 +2,9 @@
 //!
 //! Most families hold a handful of series (a derived struct's fields hold one each), and a
 //! hash map costs two allocations before its first series; a family of 10,000 series must
-//! not compare label sets pairwise. So a family starts as a list searched linearly and
-//! becomes a hash map (insertion-ordered, no sorting of label sets) past [`LINEAR`] series.
+//! not compare label sets pairwise. So a family holds its first series inline, then a list
+//! searched linearly, and becomes a hash map (insertion-ordered, no sorting of label sets)
+//! past [`LINEAR`] series.
 
 use super::family::Sample;
 use super::labels::Labels;
@@ -17,13 +18,15 @@ type Hasher = foldhash::fast::FixedState;
 
 #[derive(Debug)]
 pub(crate) enum SeriesMap<'a> {
+    /// None or one series (a derived struct's field), held inline: no allocation.
+    One(Option<(Labels<'a>, Sample<'a>)>),
     Few(Vec<(Labels<'a>, Sample<'a>)>),
     Many(indexmap::IndexMap<Labels<'a>, Sample<'a>, Hasher>),
 }
 
 impl Default for SeriesMap<'_> {
     fn default() -> Self {
-        SeriesMap::Few(Vec::new())
+        SeriesMap::One(None)
     }
 }
 
@@ -31,6 +34,13 @@ impl<'a> SeriesMap<'a> {
     /// Makes room for `additional` more series (a map at once when they will not be few).
     pub(crate) fn reserve(&mut self, additional: usize) {
         match self {
+            SeriesMap::One(one) if usize::from(one.is_some()) + additional <= 1 => {}
+            SeriesMap::One(one) => {
+                let mut list = Vec::with_capacity(1 + additional);
+                list.extend(one.take());
+                *self = SeriesMap::Few(list);
+                self.reserve(additional);
+            }
             SeriesMap::Few(list) if list.len() + additional <= LINEAR => list.reserve(additional),
             SeriesMap::Few(list) => {
                 let mut map = indexmap::IndexMap::with_capacity_and_hasher(
@@ -50,6 +60,16 @@ impl<'a> SeriesMap<'a> {
         labels: Labels<'a>,
         sample: Sample<'a>,
     ) -> Result<(), Labels<'a>> {
+        if let SeriesMap::One(one) = self {
+            match one {
+                None => {
+                    *one = Some((labels, sample));
+                    return Ok(());
+                }
+                Some((l, _)) if *l == labels => return Err(labels),
+                Some(_) => self.reserve(1),
+            }
+        }
         if let SeriesMap::Few(list) = self {
             if list.iter().any(|(l, _)| *l == labels) {
                 return Err(labels);
@@ -61,7 +81,7 @@ impl<'a> SeriesMap<'a> {
             self.reserve(1);
         }
         let SeriesMap::Many(map) = self else {
-            unreachable!("a list past LINEAR series was made a map just above")
+            unreachable!("one series or a list past LINEAR series was turned over just above")
         };
         match map.entry(labels) {
             indexmap::map::Entry::Vacant(v) => {
@@ -74,6 +94,7 @@ impl<'a> SeriesMap<'a> {
 
     pub(crate) fn get_mut(&mut self, labels: &Labels<'a>) -> Option<&mut Sample<'a>> {
         match self {
+            SeriesMap::One(one) => one.as_mut().filter(|(l, _)| l == labels).map(|(_, s)| s),
             SeriesMap::Few(list) => list.iter_mut().find(|(l, _)| l == labels).map(|(_, s)| s),
             SeriesMap::Many(map) => map.get_mut(labels),
         }
@@ -81,6 +102,7 @@ impl<'a> SeriesMap<'a> {
 
     pub(crate) fn is_empty(&self) -> bool {
         match self {
+            SeriesMap::One(one) => one.is_none(),
             SeriesMap::Few(list) => list.is_empty(),
             SeriesMap::Many(map) => map.is_empty(),
         }
@@ -89,6 +111,7 @@ impl<'a> SeriesMap<'a> {
     /// The series in the order they were added.
     pub(crate) fn iter(&self) -> Iter<'_, 'a> {
         match self {
+            SeriesMap::One(one) => Iter::One(one.iter()),
             SeriesMap::Few(list) => Iter::Few(list.iter()),
             SeriesMap::Many(map) => Iter::Many(map.iter()),
         }
@@ -106,6 +129,7 @@ impl<'s, 'a> IntoIterator for &'s SeriesMap<'a> {
 
 /// The series of a [`SeriesMap`].
 pub(crate) enum Iter<'s, 'a> {
+    One(std::option::Iter<'s, (Labels<'a>, Sample<'a>)>),
     Few(std::slice::Iter<'s, (Labels<'a>, Sample<'a>)>),
     Many(indexmap::map::Iter<'s, Labels<'a>, Sample<'a>>),
 }
@@ -115,6 +139,7 @@ impl<'s, 'a> Iterator for Iter<'s, 'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
+            Iter::One(it) => it.next().map(|(labels, sample)| (labels, sample)),
             Iter::Few(it) => it.next().map(|(labels, sample)| (labels, sample)),
             Iter::Many(it) => it.next(),
         }
@@ -155,7 +180,7 @@ mod tests {
 
     #[test]
     fn each_label_set_once_in_insertion_order_on_both_sides_of_the_switch() {
-        for reserved in [0, 3, 100] {
+        for reserved in [0, 1, 3, 100] {
             let mut series = SeriesMap::default();
             series.reserve(reserved);
             for i in (0..20).rev() {
@@ -171,6 +196,20 @@ mod tests {
             };
             assert_eq!(*value, Number::U64(7));
         }
+    }
+
+    #[test]
+    fn one_series_is_held_inline_and_a_second_makes_a_list() {
+        let mut series = SeriesMap::default();
+        assert!(series.is_empty());
+        series.reserve(1);
+        series.insert_new(labels(1), sample(1)).expect("new");
+        assert!(matches!(series, SeriesMap::One(Some(_))));
+        assert!(series.insert_new(labels(1), sample(9)).is_err());
+        assert!(series.get_mut(&labels(1)).is_some() && series.get_mut(&labels(2)).is_none());
+        series.insert_new(labels(2), sample(2)).expect("new");
+        assert!(matches!(series, SeriesMap::Few(_)));
+        assert_eq!(values(&series), [1, 2]);
     }
 
     #[test]
