@@ -384,13 +384,15 @@ impl std::ops::Deref for Attributes {
 
 impl PartialEq for Attributes {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash
-            && self.pairs.len() == other.pairs.len()
-            && self
-                .pairs
-                .iter()
-                .zip(other.pairs.iter())
-                .all(|(a, b)| a.key == b.key && a.value.same(&b.value))
+        // Clones of one set (a derived struct's attributes on each of its fields) share it.
+        Arc::ptr_eq(&self.pairs, &other.pairs)
+            || (self.hash == other.hash
+                && self.pairs.len() == other.pairs.len()
+                && self
+                    .pairs
+                    .iter()
+                    .zip(other.pairs.iter())
+                    .all(|(a, b)| a.key == b.key && a.value.same(&b.value)))
     }
 }
 impl Eq for Attributes {}

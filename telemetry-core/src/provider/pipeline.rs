@@ -273,7 +273,8 @@ impl Pipeline {
                 .entry((&entry.scope.name, entry.scope.version.as_deref()))
                 .or_insert_with(|| ScopeMetrics {
                     scope: entry.scope.clone(),
-                    metrics: Vec::new(),
+                    // Usually one scope: room for every instrument's stream at once.
+                    metrics: Vec::with_capacity(reg.entries.len()),
                 });
             match &entry.instrument {
                 Registered::Sync(core) => {
