@@ -108,6 +108,8 @@ impl ObservableStream {
                 None => merged.push((attributes, *value)),
             }
         }
+        // Ordered by the attributes' text, for deterministic output (callbacks may observe
+        // in any order, e.g. from a hash map).
         if merged.len() > 1 {
             merged.sort_by(|a, b| crate::stream::cmp_attributes(&a.0, &b.0));
         }
@@ -161,12 +163,11 @@ impl ObservableStream {
             };
             cells[index].1.observe(value.as_f64());
         }
+        cells.sort_by(|a, b| crate::stream::cmp_attributes(&a.0, &b.0));
         let points = cells
             .into_iter()
-            .map(|(attributes, cell)| (attributes, now, CellValue::Histogram(cell.snapshot())))
-            .collect();
-        self.spec
-            .metric(self.spec.data(sorted(points).into_iter(), now))
+            .map(|(attributes, cell)| (attributes, now, CellValue::Histogram(cell.snapshot())));
+        self.spec.metric(self.spec.data(points, now))
     }
 }
 
@@ -280,12 +281,3 @@ observable_handle!(
     /// ```
     ObservableGaugeHistogram
 );
-
-/// Observations ordered by their attributes' text, for deterministic output (callbacks may
-/// observe in any order, e.g. from a hash map).
-fn sorted(
-    mut points: Vec<(Attributes, SystemTime, CellValue)>,
-) -> Vec<(Attributes, SystemTime, CellValue)> {
-    points.sort_by(|a, b| crate::stream::cmp_attributes(&a.0, &b.0));
-    points
-}

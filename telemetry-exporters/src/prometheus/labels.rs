@@ -49,7 +49,7 @@ impl<'a> Labels<'a> {
     /// [`Labels::of`] for attributes that are not one slice (a state set's, without the
     /// state attribute).
     pub(crate) fn of_iter(
-        attributes: impl Iterator<Item = &'a KeyValue> + Clone,
+        attributes: impl Iterator<Item = &'a KeyValue>,
         scope: Option<&'a Scope>,
         reserved: Option<&str>,
     ) -> Labels<'a> {
@@ -150,7 +150,7 @@ fn is_plain(attributes: &[KeyValue], reserved: Option<&str>) -> bool {
 /// `exported_` prefix. An empty value means "no label" in Prometheus: it is left out.
 /// Scope labels (`otel_scope_name`, `otel_scope_version`) come last and merge the same way.
 fn build<'a>(
-    attributes: impl Iterator<Item = &'a KeyValue> + Clone,
+    attributes: impl Iterator<Item = &'a KeyValue>,
     scope: Option<&'a Scope>,
     reserved: Option<&str>,
 ) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
