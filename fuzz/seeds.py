@@ -164,7 +164,6 @@ GAUGE_HISTOGRAM_TEXT_NAMES = resource(0, [], [("", None, [
     metric("h", "gaugehistogram", [([1.0], [1, 2], [], 1.0)]),
     metric("h_count", "gauge", [([], ("u", 2))]),
 ])])
-# Open findings (not fixed yet): artifacts-found/<target>/.
 EMPTY_SCOPE_VERSION = resource(4, [], [
     # Scope labels on; scopes "shop" with version "" and "shop" without one: written as
     # g{otel_scope_name="shop",otel_scope_version=""} 1 and g{otel_scope_name="shop"} 2,
@@ -174,18 +173,25 @@ EMPTY_SCOPE_VERSION = resource(4, [], [
 ])
 # Our own OpenMetrics with `# HELP g \r`, served again: the HELP line is lost.
 HELP_CR = b(0) + resource(0, [], [("", None, [metric("g", "gauge", [([], ("u", 1))], desc="\r")])])
-OPEN_FINDINGS = {
-    "foreign_openmetrics": {"help-cr": HELP_CR},
-    "text_encoder": {"empty-scope-version": EMPTY_SCOPE_VERSION},
-    "openmetrics_encoder": {"empty-scope-version": EMPTY_SCOPE_VERSION},
-}
+GAUGE_HISTOGRAM_GCOUNT_VS_COUNTER = resource(0, [], [("", None, [
+    # A counter m_gcount without points (so no family) and the gauge histogram m, whose
+    # text 0.0.4 gauge m_gcount the check took for the counter's family m_gcount_total.
+    metric("m_gcount", "counter", []),
+    metric("m", "gaugehistogram", [([1.0], [1, 2], [], 1.0)]),
+])])
 FINDINGS = {
     "text_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
                      "gaugehistogram-text-names": GAUGE_HISTOGRAM_TEXT_NAMES,
-                     "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH},
+                     "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH,
+                     "empty-scope-version": EMPTY_SCOPE_VERSION,
+                     "gauge-histogram-gcount-vs-counter": GAUGE_HISTOGRAM_GCOUNT_VS_COUNTER},
     "openmetrics_encoder": {"empty-label-value": EMPTY_LABEL_VALUE, "stateset-label-clash": STATESET_LABEL_CLASH,
-                     "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH},
+                     "stateset-scope-label-clash": STATESET_SCOPE_LABEL_CLASH,
+                     "empty-scope-version": EMPTY_SCOPE_VERSION},
+    "foreign_openmetrics": {"help-cr": HELP_CR},
 }
+# Open findings (not fixed yet), written to artifacts-found/<target>/: none.
+OPEN_FINDINGS = {}
 
 
 FOREIGN_SEEDS = {("ours-" + k): b(0) + v for k, v in ENCODER_SEEDS.items()}

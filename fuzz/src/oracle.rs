@@ -238,6 +238,12 @@ fn seconds(time: SystemTime) -> f64 {
     }
 }
 
+/// The key of one of the two gauge families a gauge histogram brings in text 0.0.4. NUL
+/// never occurs in a sanitised name, so no metric's base name is this key.
+fn gauge_histogram_part(base: &str, suffix: &str) -> String {
+    format!("{base}\0{suffix}")
+}
+
 fn with(labels: &Labels, name: &str, value: String) -> Labels {
     let mut out = labels.clone();
     out.push((name.to_owned(), value));
@@ -334,9 +340,12 @@ impl Expected {
         self.family(&base, &family, kind.type_name(dialect), help, unit);
         if kind == Kind::GaugeHistogram && dialect == Dialect::Text {
             // Text 0.0.4 has no gauge histogram: two gauge families with its HELP follow it.
+            // They are part of the histogram's family in the encoder, so they are keyed
+            // apart from a metric whose own base name is `{base}_gcount`: such a metric,
+            // when it has no points, writes nothing and must not rename them.
             for suffix in ["_gcount", "_gsum"] {
                 let name = format!("{base}{suffix}");
-                self.family(&name, &name, "gauge", help, None);
+                self.family(&gauge_histogram_part(&base, suffix), &name, "gauge", help, None);
             }
         }
         let reserved = match kind {
@@ -471,7 +480,7 @@ impl Expected {
             if !om {
                 // Text 0.0.4 has no gauge histogram: two gauge families follow it.
                 for suffix in ["_gcount", "_gsum"] {
-                    self.series(&format!("{base}{suffix}"));
+                    self.series(&gauge_histogram_part(base, suffix));
                 }
             }
             self.sample(format!("{base}_gcount"), l.clone(), total);
