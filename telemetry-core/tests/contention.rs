@@ -98,3 +98,65 @@ fn threads_that_exit_keep_their_values() {
     counter.add(1, &[]);
     assert_eq!(sum(&reader.collect().unwrap(), "c", &[]), 101.0);
 }
+
+#[derive(telemetry_derive::AttributeSet, Clone, PartialEq, Eq, Hash, Debug)]
+struct Route {
+    path: String,
+}
+
+/// A keyed family (string sets) records through each thread's table of recent entries.
+/// 200 sets, more than a table's 64 slots, so threads also evict and refill slots while
+/// others insert: every set still gets every add.
+#[test]
+fn a_keyed_family_loses_no_increment_across_threads_and_evictions() {
+    const SETS: u64 = 200;
+    const ROUNDS: u64 = 500;
+    let reader = ManualReader::new();
+    let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+    let hits = provider
+        .meter("t")
+        .u64_counter("hits")
+        .build()
+        .unwrap()
+        .family::<Route>();
+    let routes: Vec<Route> = (0..SETS)
+        .map(|i| Route {
+            path: format!("/r/{i}"),
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (hits, routes) = (&hits, &routes);
+            s.spawn(move || {
+                for round in 0..ROUNDS {
+                    // Each thread walks the sets from its own start: some repeat (hits),
+                    // some collide in a slot (evictions).
+                    let i = (t * 37 + round * 13) % SETS;
+                    hits.add(&routes[i as usize], 1);
+                    hits.add(&routes[i as usize], 1);
+                    hits.add(&routes[((i + 1) % SETS) as usize], 1);
+                }
+            });
+        }
+    });
+    let m = reader.collect().unwrap();
+    let total: f64 = routes
+        .iter()
+        .map(|r| sum(&m, "hits", &[KeyValue::new("path", r.path.clone())]))
+        .sum();
+    assert_eq!(total, (THREADS * ROUNDS * 3) as f64);
+    assert_eq!(hits.len(), SETS as usize);
+    // Per set, against a count made without the family.
+    let mut expected = vec![0u64; SETS as usize];
+    for t in 0..THREADS {
+        for round in 0..ROUNDS {
+            let i = (t * 37 + round * 13) % SETS;
+            expected[i as usize] += 2;
+            expected[((i + 1) % SETS) as usize] += 1;
+        }
+    }
+    for (route, want) in routes.iter().zip(expected) {
+        let got = sum(&m, "hits", &[KeyValue::new("path", route.path.clone())]);
+        assert_eq!(got, want as f64, "{}", route.path);
+    }
+}

@@ -8,7 +8,10 @@
 //! - A *fixed* set (every field an [`EnumLabel`](crate::EnumLabel) enum or a `bool`, at
 //!   most [`MAX_FIXED_SLOTS`] sets) has a table with one slot per set, indexed by
 //!   [`AttributeSet::index`]: the lookup is one atomic load. No hashing, no lock.
-//! - Any other set is looked up in a lock-free map, hashing the set's fields in place.
+//! - Any other set is looked up in a lock-free map, hashing the set's fields in place. Each
+//!   thread keeps the entries it used last in a small table in front of the map, so a
+//!   repeated set costs one hash and one comparison: no atomic read-modify-write
+//!   (`family/keyed.rs`).
 //!
 //! Either way, only the first use of a set allocates (its key/value pairs and its series);
 //! recording to an existing series allocates nothing (`tests/attribute_set.rs` counts).
@@ -64,6 +67,10 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 
+mod keyed;
+
+use keyed::Keyed;
+
 use crate::aggregation::{Resolved, DEFAULT_BUCKETS};
 use crate::attribute_set::AttributeSet;
 use crate::attributes::KeyValue;
@@ -83,17 +90,20 @@ use crate::stream::{Stream, StreamSpec, DEFAULT_CARDINALITY_LIMIT};
 pub const MAX_FIXED_SLOTS: usize = 4096;
 
 /// Where a family keeps its handles.
-enum Slots<S, H> {
+// One per family, inside its `Arc`: boxing the larger variant would only add a pointer
+// chase to every keyed record.
+#[allow(clippy::large_enum_variant)]
+enum Slots<S: Send + Sync, H: Send + Sync> {
     /// One slot per possible set, indexed by [`AttributeSet::index`]; the set is kept to
     /// carry values over when a detached family is bound.
     Fixed(Box<[OnceLock<(S, H)>]>),
-    /// Sets seen so far.
-    Keyed(papaya::HashMap<S, H, foldhash::fast::RandomState>),
+    /// Sets seen so far, with a table of the last ones used per thread.
+    Keyed(Keyed<S, H>),
 }
 
 /// The part shared by the five families: the handles, and the attributes every set gets in
 /// front of its own (a derived collector's attributes).
-struct Family<S, H> {
+struct Family<S: Send + Sync, H: Send + Sync> {
     prefix: Box<[KeyValue]>,
     slots: Slots<S, H>,
     /// Sets in the keyed map, and how many it may hold (the streams' cardinality limit).
@@ -101,17 +111,13 @@ struct Family<S, H> {
     limit: usize,
 }
 
-impl<S: AttributeSet, H: Clone> Family<S, H> {
+impl<S: AttributeSet, H: Clone + Send + Sync> Family<S, H> {
     fn new(core: &InstrumentCore, prefix: Box<[KeyValue]>) -> Self {
         let slots = match S::CARDINALITY {
             Some(n) if n <= MAX_FIXED_SLOTS => {
                 Slots::Fixed((0..n).map(|_| OnceLock::new()).collect())
             }
-            _ => Slots::Keyed(
-                papaya::HashMap::builder()
-                    .hasher(foldhash::fast::RandomState::default())
-                    .build(),
-            ),
+            _ => Slots::Keyed(Keyed::new()),
         };
         let limit = core
             .streams
@@ -157,54 +163,53 @@ impl<S: AttributeSet, H: Clone> Family<S, H> {
                 // A hand-written `index` out of its own range.
                 None => unbound(&self.attributes(set)),
             },
-            Slots::Keyed(map) => {
-                if let Some(handle) = map.pin().get(set) {
-                    return record(handle);
+            Slots::Keyed(keyed) => {
+                let hash = keyed.hash(set);
+                match keyed.cached(hash, set, record) {
+                    Ok(done) => done,
+                    Err(record) => self.look_up(keyed, hash, set, bind, record, unbound),
                 }
-                self.insert(map, set, bind, record, unbound)
             }
         }
     }
 
+    /// The shared map's path, when this thread's table does not have `set`.
     #[cold]
-    fn insert<R>(
+    fn look_up<R>(
         &self,
-        map: &papaya::HashMap<S, H, foldhash::fast::RandomState>,
+        keyed: &Keyed<S, H>,
+        hash: u64,
         set: &S,
         bind: impl FnOnce(&[KeyValue]) -> H,
         record: impl FnOnce(&H) -> R,
         unbound: impl FnOnce(&[KeyValue]) -> R,
     ) -> R {
+        if let Some(entry) = keyed.get(hash, set) {
+            return record(&entry.handle);
+        }
         let attributes = self.attributes(set);
         if self.cached.load(Relaxed) >= self.limit {
             return unbound(&attributes);
         }
-        let map = map.pin();
-        match map.try_insert(set.clone(), bind(&attributes)) {
-            Ok(handle) => {
-                self.cached.fetch_add(1, Relaxed);
-                record(handle)
-            }
-            Err(occupied) => record(occupied.current),
+        let (entry, new) = keyed.insert(hash, set.clone(), bind(&attributes));
+        if new {
+            self.cached.fetch_add(1, Relaxed);
         }
+        record(&entry.handle)
     }
 
     /// Every set seen so far with its handle.
     fn entries(&self) -> Vec<(S, H)> {
         match &self.slots {
             Slots::Fixed(slots) => slots.iter().filter_map(|s| s.get().cloned()).collect(),
-            Slots::Keyed(map) => map
-                .pin()
-                .iter()
-                .map(|(s, h)| (s.clone(), h.clone()))
-                .collect(),
+            Slots::Keyed(keyed) => keyed.entries(),
         }
     }
 
     fn len(&self) -> usize {
         match &self.slots {
             Slots::Fixed(slots) => slots.iter().filter(|s| s.get().is_some()).count(),
-            Slots::Keyed(map) => map.len(),
+            Slots::Keyed(keyed) => keyed.len(),
         }
     }
 }
@@ -245,18 +250,18 @@ macro_rules! family {
         meter.$meter:ident, detached: $detached:expr $(, buckets: $buckets:ident)?
     ) => {
         $(#[$doc])*
-        pub struct $name<S, T> {
+        pub struct $name<S: Send + Sync, T> {
             instrument: $instrument<T>,
             family: Arc<Family<S, $bound<T>>>,
         }
 
-        impl<S, T> Clone for $name<S, T> {
+        impl<S: Send + Sync, T> Clone for $name<S, T> {
             fn clone(&self) -> Self {
                 $name { instrument: self.instrument.clone(), family: self.family.clone() }
             }
         }
 
-        impl<S, T> fmt::Debug for $name<S, T> {
+        impl<S: Send + Sync, T> fmt::Debug for $name<S, T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
                     .field("set", &std::any::type_name::<S>())
