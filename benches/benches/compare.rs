@@ -735,8 +735,9 @@ fn ours_split(g: &mut criterion::BenchmarkGroup<'_, Clock>, format: Format, seri
 /// collected and encoded as text 0.0.4 by our exporter, as a scrape does.
 fn derived(c: &mut Criterion<Clock>) {
     let mut g = c.benchmark_group("8_derived_33_fields_collect_encode");
-    // The default (callbacks on a worker thread with a deadline), and the extra id with
-    // callbacks run inline on the scraping thread (`with_callback_timeout(None)`).
+    // The default (callbacks isolated on a worker thread with a deadline; a registered
+    // struct whose lock is free is read on the scraping thread), and the extra id with
+    // every callback run inline (`with_callback_timeout(None)`): the two now match.
     for (id, isolated) in [
         (Library::Telemetry.id(), true),
         ("telemetry_inline_callbacks", false),

@@ -5,7 +5,7 @@
 //! collection sees one consistent snapshot of the struct.
 
 use std::fmt;
-use std::sync::{Arc, RwLock, RwLockReadGuard, Weak};
+use std::sync::{Arc, RwLock, RwLockReadGuard, TryLockError, Weak};
 use std::time::Duration;
 
 use crate::attributes::{Attributes, KeyValue, Value};
@@ -434,6 +434,13 @@ fn observable_kind(kind: ValueKind) -> InstrumentKind {
 impl Meter {
     /// Registers a [`MetricCollector`]: its value fields become observable instruments
     /// read by one callback, its instrument fields are bound to its attributes.
+    ///
+    /// The callback reads the struct on the collecting thread when its lock is free, and
+    /// on the callback worker, under the provider's callback timeout, while
+    /// [`Registered::update`] holds it: a writer that keeps the lock delays no scrape
+    /// beyond that timeout. `observe` must therefore not block on anything else; the
+    /// derive's does not (it reads fields). A hand-written collector that needs to wait
+    /// belongs in an observable instrument's callback instead.
     pub fn register<C: MetricCollector>(&self, mut collector: C) -> Result<Registered<C>, Error> {
         let mut describer = Describer::default();
         C::describe(&mut describer);
@@ -451,12 +458,7 @@ impl Meter {
             .collect::<Result<Vec<_>, _>>()?;
         bind(&mut collector, self)?;
         let shared = Arc::new(RwLock::new(collector));
-        let weak: Weak<RwLock<C>> = Arc::downgrade(&shared);
-        self.add_callback(Box::new(move |ctx: &mut CollectContext| {
-            let Some(shared) = weak.upgrade() else {
-                return false;
-            };
-            let collector = shared.read().unwrap_or_else(|e| e.into_inner());
+        let observe = Arc::new(move |collector: &C, ctx: &mut CollectContext| {
             // Usually one value per field: room for all of them at once.
             ctx.reserve(instruments.len());
             let mut stack = Vec::new();
@@ -469,8 +471,33 @@ impl Meter {
                 stack,
             };
             collector.observe(&mut observer);
+        });
+        // Two forms of one callback (`provider/callbacks.rs`): the first runs on the
+        // collecting thread when the struct is not locked for writing, the second on the
+        // callback worker, with its deadline, when it is.
+        let (weak, observe_inline) = (Arc::downgrade(&shared), observe.clone());
+        let try_inline = Box::new(move |ctx: &mut CollectContext| {
+            let Some(shared) = weak.upgrade() else {
+                return Some(false);
+            };
+            let collector = match shared.try_read() {
+                Ok(collector) => collector,
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(TryLockError::WouldBlock) => return None,
+            };
+            observe_inline(&collector, ctx);
+            Some(true)
+        });
+        let weak: Weak<RwLock<C>> = Arc::downgrade(&shared);
+        let isolated = Box::new(move |ctx: &mut CollectContext| {
+            let Some(shared) = weak.upgrade() else {
+                return false;
+            };
+            let collector = shared.read().unwrap_or_else(|e| e.into_inner());
+            observe(&collector, ctx);
             true
-        }));
+        });
+        self.add_callback_with_inline(isolated, try_inline);
         Ok(Registered {
             shared,
             meter: self.clone(),

@@ -238,3 +238,87 @@ fn series_can_be_removed_and_idle_ones_expire() {
     let metrics = reader.collect().unwrap();
     assert_eq!(sum_of(&metrics, "jobs", &job("c")), Some(Number::U64(2)));
 }
+
+/// The names of the threads that observed a [`Car`], in order.
+static READERS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// A collector shaped like the derive's output whose `observe` notes the thread it runs on.
+struct Car {
+    speed: u64,
+}
+
+impl telemetry_core::MetricCollector for Car {
+    fn describe(d: &mut telemetry_core::__private::Describer<'_>) {
+        d.value::<u64>(telemetry_core::__private::ValueField {
+            name: "speed",
+            kind: telemetry_core::__private::ValueKind::Gauge,
+            unit: "",
+            description: "",
+        });
+    }
+    fn attributes(&self, _: &mut Vec<KeyValue>) {}
+    fn observe(&self, o: &mut telemetry_core::__private::Observer<'_>) {
+        let name = std::thread::current().name().unwrap_or("").to_owned();
+        READERS.lock().unwrap().push(name);
+        o.value(&self.speed);
+    }
+    fn bind(&mut self, _: &mut telemetry_core::__private::Binder<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A registered struct is read on the collecting thread while nobody writes it, and on the
+/// callback worker, under its deadline, while its lock is held for writing.
+#[test]
+fn a_derived_collector_runs_inline_unless_it_is_locked_for_writing() {
+    let reader = ManualReader::new();
+    let provider = MeterProvider::builder()
+        .with_reader(reader.clone())
+        .with_callback_timeout(Some(Duration::from_millis(50)))
+        .build();
+    let car = provider.meter("app").register(Car { speed: 7 }).unwrap();
+    let name = |m: &ResourceMetrics| m.metric("speed").map(|m| m.name.to_string());
+    std::thread::Builder::new()
+        .name("scraper".into())
+        .spawn({
+            let reader = reader.clone();
+            move || assert_eq!(name(&reader.collect().unwrap()).as_deref(), Some("speed"))
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(*READERS.lock().unwrap(), ["scraper"], "read inline");
+
+    // Held for writing for longer than the deadline: the collection goes on without it.
+    let unlocked = car.update(|_| {
+        let reader = reader.clone();
+        std::thread::spawn(move || name(&reader.collect().unwrap()))
+            .join()
+            .unwrap()
+    });
+    assert_eq!(
+        unlocked, None,
+        "left out after the deadline, not waited for"
+    );
+    // The worker reads once the lock is free.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while READERS.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        *READERS.lock().unwrap(),
+        ["scraper", "telemetry-callbacks"],
+        "the worker tried it"
+    );
+    car.update(|c| c.speed = 8);
+    let m = reader.collect().unwrap();
+    let Some(MetricData::Gauge(speed)) = m.metric("speed").map(|m| &m.data) else {
+        panic!("back once unlocked: {m:?}")
+    };
+    assert_eq!(speed.points[0].value, Number::U64(8));
+    assert_eq!(READERS.lock().unwrap().len(), 3);
+    assert_eq!(
+        READERS.lock().unwrap()[2],
+        std::thread::current().name().unwrap_or("")
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::callbacks::TryInline;
 use super::pipeline::{Callback, Pipeline};
 use crate::data::Scope;
 use crate::error::Error;
@@ -55,7 +56,12 @@ impl Meter {
     }
 
     pub(crate) fn add_callback(&self, callback: Callback) {
-        self.pipeline.add_callback(callback);
+        self.pipeline.add_callback(callback, None);
+    }
+
+    /// A callback with a form that may run on the collecting thread (see `callbacks.rs`).
+    pub(crate) fn add_callback_with_inline(&self, callback: Callback, try_inline: TryInline) {
+        self.pipeline.add_callback(callback, Some(try_inline));
     }
 
     fn sync<I>(

@@ -226,6 +226,12 @@ impl MeterProviderBuilder {
     /// collecting thread: no thread hand-off (cheaper for many small collections), panics
     /// still isolated, but a callback that blocks blocks the collection.
     ///
+    /// A registered collector ([`Meter::register`](crate::Meter::register)) is read on the
+    /// collecting thread whenever its lock is free, with either setting: its callback only
+    /// reads the struct's fields. While the struct is locked for writing
+    /// ([`Registered::update`](crate::Registered::update)), it is read on the worker, under
+    /// this timeout.
+    ///
     /// ```
     /// use std::time::Duration;
     /// use telemetry_core::{ManualReader, MeterProvider};

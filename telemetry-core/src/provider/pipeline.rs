@@ -18,7 +18,7 @@ use crate::number::NumberKind;
 use crate::stream::Stream;
 use crate::view::{resolve, Selection, View};
 
-use super::callbacks::Callbacks;
+use super::callbacks::{Callbacks, TryInline};
 use super::self_metrics::SelfMetrics;
 
 /// A callback run at every collection; it returns false once it should be removed (its
@@ -237,8 +237,8 @@ impl Pipeline {
         Ok(core)
     }
 
-    pub(crate) fn add_callback(&self, callback: Callback) {
-        self.callbacks.add(callback);
+    pub(crate) fn add_callback(&self, callback: Callback, try_inline: Option<TryInline>) {
+        self.callbacks.add(callback, try_inline);
     }
 
     /// One collection of everything registered. Callbacks run first, isolated (see
