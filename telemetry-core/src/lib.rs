@@ -50,6 +50,7 @@ mod name;
 mod number;
 mod provider;
 pub mod reader;
+mod recent;
 mod shared_str;
 mod stream;
 mod view;

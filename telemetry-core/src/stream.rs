@@ -1,9 +1,10 @@
 //! A stream: the series of one instrument as shaped by one view.
 //!
 //! The record path is `Stream::record`: hash the attribute slice in place, find the series in
-//! a lock-free map (`papaya`), and apply one atomic operation to its cell. Only the first
-//! record of a new series allocates (the owned attribute set and the cell), and only that
-//! path may wait, briefly, on the map's insertion.
+//! the calling thread's table of recent series (`recent.rs`) or else in a lock-free map
+//! (`papaya`), and apply one atomic operation to its cell. Only the first record of a new
+//! series allocates (the owned attribute set and the cell), and only that path may wait,
+//! briefly, on the map's insertion.
 //!
 //! Hot series skip the map: the empty attribute set's series is cached in the stream, and
 //! bound (and family) handles hold theirs. They record into per-thread shards
@@ -11,7 +12,9 @@
 //! series allocates its shard, once.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+use papaya::Equivalent as _;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,10 +24,15 @@ use crate::aggregation::Resolved;
 use crate::attributes::{AttributeQuery, Attributes, Key, KeyFilter, KeyValue};
 use crate::data::{self, HistogramPoint, MetricData, NumberPoint, Temporality};
 use crate::number::{Number, NumberKind};
+use crate::recent::Recent;
 use crate::shared_str::SharedStr;
 
 /// The attribute the overflow series carries once a stream reaches its cardinality limit.
 pub const OVERFLOW_ATTRIBUTE: &str = "otel.metric.overflow";
+
+/// Series per thread and stream in the table of recent lookups (128 bytes of pointers,
+/// allocated by a thread's first lookup in the stream).
+const RECENT_SLOTS: usize = 16;
 
 /// The default number of series per stream.
 pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
@@ -220,6 +228,10 @@ pub(crate) struct Series {
     /// Per-thread shards, once the series is hot (bound, or the empty set's): see
     /// `aggregation/shards.rs`. `Some(None)`: hot, but a last value (not sharded).
     shards: OnceLock<Option<Box<Shards>>>,
+    /// Bound handles (`BoundCells`) holding the series: it never expires while one does.
+    /// Counted, not read off the `Arc`'s count, since threads' tables of recent series
+    /// hold it too.
+    pub(crate) handles: AtomicU32,
 }
 
 impl Series {
@@ -237,6 +249,7 @@ impl Series {
             live: AtomicBool::new(true),
             seq,
             shards: OnceLock::new(),
+            handles: AtomicU32::new(0),
         }
     }
 
@@ -324,6 +337,9 @@ pub(crate) struct Stream {
     /// and under contention much more). Set once; if the series is ever removed, its `live`
     /// flag turns the shortcut off for good and such records take the map like the others.
     unattributed: OnceLock<Arc<Series>>,
+    /// Each thread's last series found by lookup (`recent.rs`): a repeated attribute set
+    /// skips the map's epoch guard. An entry is used only while its series is `live`.
+    recent: Recent<Series, RECENT_SLOTS>,
     /// Measurements folded into the overflow series and not yet reported (self-metrics).
     overflowed: AtomicU64,
     /// Series removed by the last collection (expired or removed by the user), kept one
@@ -350,6 +366,7 @@ impl Stream {
             next_seq: AtomicU64::new(0),
             overflow: OnceLock::new(),
             unattributed: OnceLock::new(),
+            recent: Recent::new(),
             overflowed: AtomicU64::new(0),
             removed: Mutex::new(Vec::new()),
         }
@@ -373,13 +390,26 @@ impl Stream {
     #[inline(never)]
     fn record_by_lookup(&self, value: Number, attributes: &[KeyValue]) {
         let query = AttributeQuery::new(attributes, self.spec.filter());
-        let map = self.series.pin();
-        if let Some(series) = map.get(&query) {
+        let recent = self.recent.find(query.hash, |series| {
+            series.live.load(Relaxed) && query.equivalent(&series.attributes)
+        });
+        if let Some(series) = recent {
             series.record(value);
             return;
         }
+        let map = self.series.pin();
+        if let Some(series) = map.get(&query) {
+            series.record(value);
+            self.recent.remember(query.hash, series);
+            return;
+        }
         drop(map);
-        self.series_slow(attributes).record(value);
+        let series = self.series_slow(attributes);
+        series.record(value);
+        // Not the overflow series, which stands for every set past the limit.
+        if !self.overflow.get().is_some_and(|o| Arc::ptr_eq(o, &series)) {
+            self.recent.remember(query.hash, &series);
+        }
     }
 
     /// The series for `attributes`, created if needed, made hot (the bind path).
@@ -420,13 +450,6 @@ impl Stream {
             let _ = self.unattributed.set(series.clone());
         }
         series
-    }
-
-    /// Whether `series` is the cached series of the empty set (one more owner of it).
-    fn is_cached(&self, series: &Arc<Series>) -> bool {
-        self.unattributed
-            .get()
-            .is_some_and(|cached| Arc::ptr_eq(cached, series))
     }
 
     fn overflow_series(&self) -> Arc<Series> {
@@ -499,7 +522,7 @@ impl Stream {
                 series.last_active.store(now_nanos, Relaxed);
             } else if Duration::from_nanos(idle) >= expiry
                 // A bound handle keeps writing to its series: never expire it.
-                && Arc::strong_count(series) == 1 + usize::from(self.is_cached(series))
+                && series.handles.load(Relaxed) == 0
             {
                 expired.push(attrs.clone());
             }
@@ -631,12 +654,56 @@ mod expiry_tests {
     }
 
     #[test]
+    fn a_series_in_a_threads_table_is_dropped_from_it_when_removed() {
+        let stream = counter_stream(None);
+        let t0 = SystemTime::now();
+        let a = [KeyValue::new("k", "a")];
+        stream.record(Number::U64(1), &a);
+        stream.record(Number::U64(1), &a); // from this thread's table
+        assert_eq!(total(&stream, t0), 2);
+        assert_eq!(stream.retain(|_| false), 1);
+        // The table still holds the removed series; it is not live, so the record goes
+        // through the map to a new series instead.
+        stream.record(Number::U64(5), &a);
+        assert_eq!(total(&stream, t0), 5);
+        stream.record(Number::U64(1), &a);
+        assert_eq!(total(&stream, t0), 6);
+    }
+
+    #[test]
+    fn a_series_in_a_threads_table_still_expires_and_a_dropped_handle_lets_it() {
+        use crate::instrument::bound::BoundCells;
+
+        let stream = counter_stream(Some(Duration::from_secs(10)));
+        let t0 = SystemTime::now();
+        stream.record(Number::U64(1), &[KeyValue::new("k", "looked-up")]);
+        stream.record(Number::U64(1), &[KeyValue::new("k", "looked-up")]);
+        let bound = BoundCells::new(Box::new([stream.series(&[KeyValue::new("k", "bound")])]));
+        let copy = bound.clone();
+        drop(bound);
+        assert_eq!(total(&stream, t0), 2);
+        // The table's reference does not keep the looked-up series; the copy of the handle
+        // keeps the bound one.
+        assert_eq!(total(&stream, t0 + Duration::from_secs(11)), 0);
+        assert_eq!(stream.len.load(Relaxed), 1);
+        drop(copy);
+        assert_eq!(total(&stream, t0 + Duration::from_secs(22)), 0);
+        assert_eq!(
+            stream.len.load(Relaxed),
+            0,
+            "its last handle is gone: it expires"
+        );
+    }
+
+    #[test]
     fn idle_series_expire_and_bound_ones_do_not() {
+        use crate::instrument::bound::BoundCells;
+
         let stream = counter_stream(Some(Duration::from_secs(10)));
         let t0 = SystemTime::now();
         stream.record(Number::U64(1), &[KeyValue::new("k", "idle")]);
-        let bound = stream.series(&[KeyValue::new("k", "bound")]);
-        bound.cell.record(Number::U64(2));
+        let bound = BoundCells::new(Box::new([stream.series(&[KeyValue::new("k", "bound")])]));
+        bound.series()[0].cell.record(Number::U64(2));
         assert_eq!(total(&stream, t0), 3);
         assert_eq!(total(&stream, t0 + Duration::from_secs(5)), 3);
         // 11 s without a write: the idle series goes, the bound one stays.

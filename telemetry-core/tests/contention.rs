@@ -160,3 +160,49 @@ fn a_keyed_family_loses_no_increment_across_threads_and_evictions() {
         assert_eq!(got, want as f64, "{}", route.path);
     }
 }
+
+/// String attributes through `add(v, &[KeyValue])`: each thread's table of recent series
+/// in front of the map (16 slots; 40 sets here, so slots are evicted and refilled), with
+/// collections running meanwhile. Every add is in the output.
+#[test]
+fn lookups_through_each_threads_table_lose_no_increment() {
+    const SETS: u64 = 40;
+    let reader = ManualReader::new();
+    let provider = MeterProvider::builder().with_reader(reader.clone()).build();
+    let counter = provider.meter("t").u64_counter("by_key").build().unwrap();
+    let keys: Vec<[KeyValue; 2]> = (0..SETS)
+        .map(|i| {
+            [
+                KeyValue::new("method", if i % 2 == 0 { "GET" } else { "POST" }),
+                KeyValue::new("route", format!("/r/{i}")),
+            ]
+        })
+        .collect();
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                reader.collect().unwrap();
+            }
+        });
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (counter, keys) = (&counter, &keys);
+                s.spawn(move || {
+                    for i in 0..ADDS {
+                        let set = &keys[((t + i * 7) % SETS) as usize];
+                        counter.add(1, set);
+                        counter.add(1, set);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    let m = reader.collect().unwrap();
+    let total: f64 = keys.iter().map(|k| sum(&m, "by_key", k)).sum();
+    assert_eq!(total, (THREADS * ADDS * 2) as f64);
+}

@@ -1,26 +1,20 @@
 //! The handles of a family whose sets are not fixed (a string or integer field): a
-//! lock-free map shared by all threads, and in front of it a small table per thread.
-//!
-//! Why the table: a lookup in the shared map first pins an epoch (papaya's guard, two
-//! atomic exchanges), which was a third of a string-set add. A thread mostly records to the
-//! same few sets again and again, so each thread keeps the entries it used last in a
-//! direct-mapped table indexed by the set's hash. A hit hashes the set once, compares it
-//! with one entry and records: no atomic read-modify-write, no lock, no allocation. A miss
-//! takes the map's path and fills the slot (an `Arc` clone, not an allocation).
+//! lock-free map shared by all threads, and in front of it each thread's table of the
+//! entries it used last (`recent.rs`): a repeated set costs one hash and one comparison.
 //!
 //! A family never removes an entry from its map (it keeps every handle it bound), so an
 //! entry a thread holds is never stale: the set maps to that handle for the family's life.
 
 use std::borrow::Borrow;
-use std::cell::RefCell;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
-use thread_local::ThreadLocal;
 
-/// Slots per thread and family (a power of two): 512 bytes of pointers, allocated by a
-/// thread's first record to the family.
+use crate::recent::Recent;
+
+/// Entries per thread and family: 512 bytes of pointers, allocated by a thread's first
+/// record to the family.
 const SLOTS: usize = 64;
 
 /// One set with its handle, and its hash under the family's hasher.
@@ -54,13 +48,11 @@ impl<S, H> Borrow<S> for Key<S, H> {
     }
 }
 
-type Table<S, H> = RefCell<Box<[Option<Arc<Entry<S, H>>>; SLOTS]>>;
-
 /// The sets a family has seen, with their handles.
 pub(super) struct Keyed<S: Send + Sync, H: Send + Sync> {
     hasher: RandomState,
     map: papaya::HashMap<Key<S, H>, (), RandomState>,
-    threads: ThreadLocal<Table<S, H>>,
+    recent: Recent<Entry<S, H>, SLOTS>,
 }
 
 impl<S, H> Keyed<S, H>
@@ -73,7 +65,7 @@ where
         Keyed {
             map: papaya::HashMap::builder().hasher(hasher.clone()).build(),
             hasher,
-            threads: ThreadLocal::new(),
+            recent: Recent::new(),
         }
     }
 
@@ -92,17 +84,9 @@ where
         set: &S,
         record: F,
     ) -> Result<R, F> {
-        let Some(table) = self.threads.get() else {
-            return Err(record);
-        };
-        // A shared borrow: `remember` skips filling a slot rather than fail if `record`
-        // ever came back into this family on this thread.
-        let Ok(table) = table.try_borrow() else {
-            return Err(record);
-        };
-        match &table[slot(hash)] {
-            Some(entry) if entry.hash == hash && entry.set == *set => Ok(record(&entry.handle)),
-            _ => Err(record),
+        match self.recent.find(hash, |e| e.hash == hash && e.set == *set) {
+            Some(entry) => Ok(record(&entry.handle)),
+            None => Err(record),
         }
     }
 
@@ -134,12 +118,7 @@ where
     }
 
     fn remember(&self, hash: u64, entry: &Arc<Entry<S, H>>) {
-        let table = self
-            .threads
-            .get_or(|| RefCell::new(Box::new(std::array::from_fn(|_| None))));
-        if let Ok(mut table) = table.try_borrow_mut() {
-            table[slot(hash)] = Some(entry.clone());
-        }
+        self.recent.remember(hash, entry);
     }
 
     /// Every set with its handle.
@@ -154,13 +133,6 @@ where
     pub(super) fn len(&self) -> usize {
         self.map.len()
     }
-}
-
-/// The slot of `hash`: its top bits (foldhash mixes them best; the low bits also pick the
-/// map's bucket).
-#[inline]
-fn slot(hash: u64) -> usize {
-    (hash >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 #[cfg(test)]
@@ -218,6 +190,7 @@ mod tests {
         let keyed = Keyed::<u64, u64>::new();
         // Find two sets that share a slot.
         let first = keyed.hash(&0);
+        let slot = |hash: u64| hash >> (64 - SLOTS.trailing_zeros());
         let other = (1..).find(|n| slot(keyed.hash(n)) == slot(first)).unwrap();
         keyed.insert(first, 0, 0);
         keyed.insert(keyed.hash(&other), other, 1);

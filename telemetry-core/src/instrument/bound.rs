@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use super::{CounterValue, GaugeValue, HistogramValue, UpDownCounterValue};
@@ -20,7 +21,9 @@ use crate::number::{Number, NumberKind};
 use crate::stream::{Series, StreamSpec};
 
 /// The series of one attribute set in each stream of an instrument.
-#[derive(Clone, Debug)]
+/// The series of a bound handle, one per stream. Each counts the handles holding it
+/// ([`Series::handles`]), so that idle expiry leaves it alone while one exists.
+#[derive(Debug)]
 pub(crate) enum BoundCells {
     /// The usual case, one stream: one pointer less to follow on every record.
     One(Arc<Series>),
@@ -29,9 +32,22 @@ pub(crate) enum BoundCells {
 
 impl BoundCells {
     pub(crate) fn new(cells: Box<[Arc<Series>]>) -> Self {
-        match <[Arc<Series>; 1]>::try_from(cells.into_vec()) {
+        let cells = match <[Arc<Series>; 1]>::try_from(cells.into_vec()) {
             Ok([one]) => BoundCells::One(one),
             Err(many) => BoundCells::Many(many.into_boxed_slice()),
+        };
+        cells.count_handle(true);
+        cells
+    }
+
+    /// Counts one handle more (`true`) or less on each series.
+    fn count_handle(&self, more: bool) {
+        for series in self.series() {
+            if more {
+                series.handles.fetch_add(1, Relaxed);
+            } else {
+                series.handles.fetch_sub(1, Relaxed);
+            }
         }
     }
 
@@ -50,10 +66,10 @@ impl BoundCells {
         };
         let series = Arc::new(Series::new(Attributes::empty(), &spec));
         series.make_hot();
-        BoundCells::One(series)
+        BoundCells::new(Box::new([series]))
     }
 
-    fn series(&self) -> &[Arc<Series>] {
+    pub(crate) fn series(&self) -> &[Arc<Series>] {
         match self {
             BoundCells::One(one) => std::slice::from_ref(one),
             BoundCells::Many(many) => many,
@@ -88,6 +104,23 @@ impl BoundCells {
             }
         }
         Ok(())
+    }
+}
+
+impl Clone for BoundCells {
+    fn clone(&self) -> Self {
+        let cells = match self {
+            BoundCells::One(one) => BoundCells::One(one.clone()),
+            BoundCells::Many(many) => BoundCells::Many(many.clone()),
+        };
+        cells.count_handle(true);
+        cells
+    }
+}
+
+impl Drop for BoundCells {
+    fn drop(&mut self) {
+        self.count_handle(false);
     }
 }
 

@@ -5,7 +5,7 @@
 //! the series lookup entirely. Observable instruments report through a callback run at
 //! collection time.
 
-mod bound;
+pub(crate) mod bound;
 pub(crate) mod builder;
 pub(crate) mod observable;
 mod sync;
