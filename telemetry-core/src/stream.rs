@@ -270,6 +270,11 @@ impl Series {
         }
     }
 
+    /// Whether the series left its stream (removed, or expired).
+    fn is_removed(&self) -> bool {
+        !self.live.load(Relaxed)
+    }
+
     /// Gives the series per-thread shards (it is recorded to without a lookup from now on).
     pub(crate) fn make_hot(&self) {
         self.shards
@@ -400,7 +405,7 @@ impl Stream {
         let map = self.series.pin();
         if let Some(series) = map.get(&query) {
             series.record(value);
-            self.recent.remember(query.hash, series);
+            self.recent.remember(query.hash, series, Series::is_removed);
             return;
         }
         drop(map);
@@ -408,7 +413,8 @@ impl Stream {
         series.record(value);
         // Not the overflow series, which stands for every set past the limit.
         if !self.overflow.get().is_some_and(|o| Arc::ptr_eq(o, &series)) {
-            self.recent.remember(query.hash, &series);
+            self.recent
+                .remember(query.hash, &series, Series::is_removed);
         }
     }
 
