@@ -360,6 +360,23 @@ fn counter_string_attributes(c: &mut Criterion<Clock>, f: &Fixtures) {
             )
         })
     });
+    // An extra id: the same API cycling through 64 sets, more than a thread's table of
+    // recent series holds (16): the lookup's worst case, nearly every add a miss.
+    let cycling: Vec<[telemetry_core::KeyValue; 2]> = (0..64)
+        .map(|i| {
+            [
+                telemetry_core::KeyValue::new("method", "GET"),
+                telemetry_core::KeyValue::new("status", format!("{}", 200 + i)),
+            ]
+        })
+        .collect();
+    let mut next = 0;
+    g.bench_function("telemetry_slice_64_sets", |b| {
+        b.iter(|| {
+            next = (next + 1) % cycling.len();
+            ours.add(1, black_box(&cycling[next]))
+        })
+    });
     let pc = prometheus_client::metrics::family::Family::<
         [(&'static str, &'static str); 2],
         prometheus_client::metrics::counter::Counter,
