@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use crate::aggregation::cell::CellValue;
@@ -68,7 +68,10 @@ impl CollectContext {
 #[derive(Debug)]
 pub(crate) struct ObservableStream {
     pub(crate) spec: StreamSpec,
-    /// Keyed by the attribute sets' own hash (no hashing per collection).
+    /// The first attribute set observed, with its start time: most observable streams (a
+    /// derived struct's fields) only ever see one, and find it without locking `starts`.
+    first: OnceLock<(Attributes, SystemTime)>,
+    /// The other sets' start times, keyed by the sets' own hash (no hashing per collection).
     starts: Mutex<HashMap<Attributes, SystemTime, PrehashedState>>,
 }
 
@@ -76,6 +79,7 @@ impl ObservableStream {
     pub(crate) fn new(spec: StreamSpec) -> Self {
         ObservableStream {
             spec,
+            first: OnceLock::new(),
             starts: Mutex::new(HashMap::with_hasher(PrehashedState)),
         }
     }
@@ -122,17 +126,34 @@ impl ObservableStream {
         values: impl Iterator<Item = (Attributes, Number)>,
         now: SystemTime,
     ) -> Metric {
-        let mut starts = self.starts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut starts = None;
         let points = values.map(|(attributes, value)| {
-            let start = match starts.get(&attributes) {
-                Some(start) => *start,
-                None => *starts.entry(attributes.clone()).or_insert(now),
-            };
+            let start = self.start_of(&attributes, now, &mut starts);
             (attributes, start, CellValue::Number(value))
         });
         let data = self.spec.data(points, now);
         drop(starts);
         self.spec.metric(data)
+    }
+
+    /// The start time of the series of `attributes` (`now` for a new one), locking the map
+    /// of start times into `starts` only for a set other than the first.
+    fn start_of<'s>(
+        &'s self,
+        attributes: &Attributes,
+        now: SystemTime,
+        starts: &mut Option<MutexGuard<'s, HashMap<Attributes, SystemTime, PrehashedState>>>,
+    ) -> SystemTime {
+        let (first, start) = self.first.get_or_init(|| (attributes.clone(), now));
+        if first == attributes {
+            return *start;
+        }
+        let starts =
+            starts.get_or_insert_with(|| self.starts.lock().unwrap_or_else(|e| e.into_inner()));
+        match starts.get(attributes) {
+            Some(start) => *start,
+            None => *starts.entry(attributes.clone()).or_insert(now),
+        }
     }
 }
 
