@@ -30,7 +30,8 @@ fn recording_to_existing_series_does_not_allocate() {
     let reordered = [KeyValue::new("status", 200), KeyValue::new("method", "GET")];
     let bound = counter.bind(&attrs);
 
-    // Create every series once (this allocates), then warm the thread's map guard.
+    // Create every series once (this allocates), then warm the thread's map guard and
+    // tables of recent series.
     let record_all = |i: u64| {
         counter.add(i, &attrs);
         counter.add(i, &reordered);
