@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use telemetry_core::{
-    HistogramPoint, Metric, MetricData, Number, NumberPoint, ResourceMetrics, Scope, SummaryPoint,
-    Temporality,
+    Attributes, HistogramPoint, Metric, MetricData, Number, NumberPoint, ResourceMetrics, Scope,
+    SummaryPoint, Temporality,
 };
 
 use super::by_name::ByName;
@@ -252,7 +252,7 @@ impl<'a> Grouping<'a, '_> {
                     value: Number::U64(1),
                     created: None,
                 };
-                let _ = series.insert_new(Labels::of(resource, None, None), sample);
+                let _ = series.insert_new(Labels::of(resource, None, None), sample, Some(resource));
             }
         }
         for scope_metrics in &metrics.scope_metrics {
@@ -300,12 +300,13 @@ impl<'a> Grouping<'a, '_> {
         let mut duplicates = Vec::new();
         let mut missing_state = Vec::new();
         series.reserve(points(&metric.data));
-        let mut insert = |labels: Labels<'a>, sample: Sample<'a>| {
-            if let Err(labels) = series.insert_new(labels, sample) {
+        let reserved = kind.reserved_label();
+        let mut insert = |attributes: &'a Attributes, sample: Sample<'a>| {
+            let labels = Labels::of(attributes, scope, reserved);
+            if let Err(labels) = series.insert_new(labels, sample, Some(attributes)) {
                 duplicates.push(format_labels(&labels, None));
             }
         };
-        let reserved = kind.reserved_label();
         match &metric.data {
             MetricData::Sum(s) => {
                 for p in &s.points {
@@ -314,7 +315,7 @@ impl<'a> Grouping<'a, '_> {
                         value: p.value,
                         created,
                     };
-                    insert(Labels::of(&p.attributes, scope, reserved), sample);
+                    insert(&p.attributes, sample);
                 }
             }
             MetricData::Gauge(g) | MetricData::Info(g) => {
@@ -323,23 +324,17 @@ impl<'a> Grouping<'a, '_> {
                         value: p.value,
                         created: None,
                     };
-                    insert(Labels::of(&p.attributes, scope, reserved), sample);
+                    insert(&p.attributes, sample);
                 }
             }
             MetricData::Histogram(h) | MetricData::GaugeHistogram(h) => {
                 for p in &h.points {
-                    insert(
-                        Labels::of(&p.attributes, scope, reserved),
-                        Sample::Histogram(p),
-                    );
+                    insert(&p.attributes, Sample::Histogram(p));
                 }
             }
             MetricData::Summary(s) => {
                 for p in &s.points {
-                    insert(
-                        Labels::of(&p.attributes, scope, reserved),
-                        Sample::Summary(p),
-                    );
+                    insert(&p.attributes, Sample::Summary(p));
                 }
             }
             MetricData::StateSet(g) => {
@@ -359,7 +354,7 @@ impl<'a> Grouping<'a, '_> {
                         None => {
                             let states = BTreeMap::from([(state, value)]);
                             // Absent, as `get_mut` just said: never refused.
-                            let _ = series.insert_new(group, Sample::States(states));
+                            let _ = series.insert_new(group, Sample::States(states), None);
                         }
                     }
                 }
