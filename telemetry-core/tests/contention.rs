@@ -24,6 +24,29 @@ fn sum(metrics: &telemetry_core::ResourceMetrics, name: &str, attrs: &[KeyValue]
         .sum()
 }
 
+/// Runs `work(t)` on [`THREADS`] threads at once, `t` in `0..THREADS`, with collections
+/// running meanwhile: they must not disturb the totals.
+fn threads_while_collecting(reader: &ManualReader, work: impl Fn(u64) + Sync) {
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                reader.collect().unwrap();
+            }
+        });
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let work = &work;
+                s.spawn(move || work(t))
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+}
+
 #[test]
 fn many_threads_lose_no_increment() {
     let reader = ManualReader::new();
@@ -39,34 +62,14 @@ fn many_threads_lose_no_increment() {
         .unwrap();
     let labelled = [KeyValue::new("k", "v")];
     let bound = plain.bind(&labelled);
-    let done = AtomicBool::new(false);
-
-    std::thread::scope(|s| {
-        // Collections while the threads record: they must not disturb the totals.
-        s.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
-                reader.collect().unwrap();
-            }
-        });
-        let workers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let (plain, floats, updown, histogram, bound) =
-                    (&plain, &floats, &updown, &histogram, &bound);
-                s.spawn(move || {
-                    for i in 0..ADDS {
-                        plain.add(1, &[]);
-                        bound.add(2);
-                        floats.add(0.5, &[]);
-                        updown.add(if i % 2 == 0 { 3 } else { -1 }, &[]);
-                        histogram.record(if t % 2 == 0 { 0.5 } else { 2.0 }, &[]);
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().unwrap();
+    threads_while_collecting(&reader, |t| {
+        for i in 0..ADDS {
+            plain.add(1, &[]);
+            bound.add(2);
+            floats.add(0.5, &[]);
+            updown.add(if i % 2 == 0 { 3 } else { -1 }, &[]);
+            histogram.record(if t % 2 == 0 { 0.5 } else { 2.0 }, &[]);
         }
-        done.store(true, Ordering::Relaxed);
     });
 
     let m = reader.collect().unwrap();
@@ -178,29 +181,12 @@ fn lookups_through_each_threads_table_lose_no_increment() {
             ]
         })
         .collect();
-    let done = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
-                reader.collect().unwrap();
-            }
-        });
-        let workers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let (counter, keys) = (&counter, &keys);
-                s.spawn(move || {
-                    for i in 0..ADDS {
-                        let set = &keys[((t + i * 7) % SETS) as usize];
-                        counter.add(1, set);
-                        counter.add(1, set);
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().unwrap();
+    threads_while_collecting(&reader, |t| {
+        for i in 0..ADDS {
+            let set = &keys[((t + i * 7) % SETS) as usize];
+            counter.add(1, set);
+            counter.add(1, set);
         }
-        done.store(true, Ordering::Relaxed);
     });
     let m = reader.collect().unwrap();
     let total: f64 = keys.iter().map(|k| sum(&m, "by_key", k)).sum();
