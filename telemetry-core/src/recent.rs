@@ -3,8 +3,8 @@
 //! A lookup in a shared lock-free map pins an epoch first (papaya's guard: two atomic
 //! exchanges), which costs more than the record it leads to. A thread mostly records to the
 //! same few series again and again, so it keeps the entries it found last in a
-//! direct-mapped table indexed by their hash: a hit is a hash, one comparison and no atomic
-//! read-modify-write. A miss goes to the map and fills the slot (an `Arc` clone, never an
+//! direct-mapped table indexed by their hash: finding an entry there is a hash and one
+//! comparison, with no atomic read-modify-write. A miss goes to the map and fills the slot (an `Arc` clone, never an
 //! allocation once the thread's table exists).
 //!
 //! A thread that cycles through more keys than its table holds would otherwise pay for a

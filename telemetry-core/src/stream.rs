@@ -12,11 +12,11 @@
 //! series allocates its shard, once.
 
 use std::hash::{BuildHasher, Hasher};
-
-use papaya::Equivalent as _;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use papaya::Equivalent as _;
 
 use crate::aggregation::cell::{Cell, CellValue};
 use crate::aggregation::shards::Shards;
@@ -396,7 +396,7 @@ impl Stream {
     fn record_by_lookup(&self, value: Number, attributes: &[KeyValue]) {
         let query = AttributeQuery::new(attributes, self.spec.filter());
         let recent = self.recent.find(query.hash, |series| {
-            series.live.load(Relaxed) && query.equivalent(&series.attributes)
+            !series.is_removed() && query.equivalent(&series.attributes)
         });
         if let Some(series) = recent {
             series.record(value);

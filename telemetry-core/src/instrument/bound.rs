@@ -20,9 +20,9 @@ use crate::error::Error;
 use crate::number::{Number, NumberKind};
 use crate::stream::{Series, StreamSpec};
 
-/// The series of one attribute set in each stream of an instrument.
-/// The series of a bound handle, one per stream. Each counts the handles holding it
-/// ([`Series::handles`]), so that idle expiry leaves it alone while one exists.
+/// The series of one attribute set in each stream of an instrument, held by a bound
+/// handle. Each series counts the handles holding it ([`Series::handles`]), so that idle
+/// expiry leaves it alone while one exists.
 #[derive(Debug)]
 pub(crate) enum BoundCells {
     /// The usual case, one stream: one pointer less to follow on every record.
