@@ -11,7 +11,8 @@
 //! (`aggregation/shards.rs`) with a plain load and store; a thread's first record to a hot
 //! series allocates its shard, once.
 
-use std::hash::{BuildHasher, Hasher};
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -329,10 +330,42 @@ impl BuildHasher for PrehashedState {
     }
 }
 
+/// A series as a key of its stream's map: hashed and compared as its attribute set, so it
+/// is found by an [`Attributes`] or an [`AttributeQuery`].
+struct ByAttributes(Arc<Series>);
+
+impl Hash for ByAttributes {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.attributes.hash(state);
+    }
+}
+
+impl PartialEq for ByAttributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.attributes == other.0.attributes
+    }
+}
+
+impl Eq for ByAttributes {}
+
+impl Borrow<Attributes> for ByAttributes {
+    fn borrow(&self) -> &Attributes {
+        &self.0.attributes
+    }
+}
+
+impl papaya::Equivalent<ByAttributes> for AttributeQuery<'_> {
+    fn equivalent(&self, key: &ByAttributes) -> bool {
+        self.equivalent(&key.0.attributes)
+    }
+}
+
 /// The series of a synchronous instrument's stream.
 pub(crate) struct Stream {
     pub(crate) spec: StreamSpec,
-    series: papaya::HashMap<Attributes, Arc<Series>, PrehashedState>,
+    /// Each series once, as its own key (hashed and compared as its attribute set): an
+    /// entry is one pointer, not the attribute set again beside it.
+    series: papaya::HashMap<ByAttributes, (), PrehashedState>,
     len: AtomicUsize,
     /// The next series' [`Series::seq`].
     next_seq: AtomicU64,
@@ -403,7 +436,7 @@ impl Stream {
             return;
         }
         let map = self.series.pin();
-        if let Some(series) = map.get(&query) {
+        if let Some((ByAttributes(series), ())) = map.get_key_value(&query) {
             series.record(value);
             self.recent.remember(query.hash, series, Series::is_removed);
             return;
@@ -421,8 +454,8 @@ impl Stream {
     /// The series for `attributes`, created if needed, made hot (the bind path).
     pub(crate) fn series(&self, attributes: &[KeyValue]) -> Arc<Series> {
         let query = AttributeQuery::new(attributes, self.spec.filter());
-        let series = match self.series.pin().get(&query) {
-            Some(series) => series.clone(),
+        let series = match self.series.pin().get_key_value(&query) {
+            Some((ByAttributes(series), ())) => series.clone(),
             None => self.series_slow(attributes),
         };
         series.make_hot();
@@ -433,7 +466,7 @@ impl Stream {
     fn series_slow(&self, attributes: &[KeyValue]) -> Arc<Series> {
         let owned = Attributes::filtered(attributes, self.spec.filter());
         let map = self.series.pin();
-        if let Some(series) = map.get(&owned) {
+        if let Some((ByAttributes(series), ())) = map.get_key_value(&owned) {
             return series.clone();
         }
         if self.len.load(Relaxed) >= self.spec.cardinality_limit {
@@ -441,13 +474,16 @@ impl Stream {
         }
         let unattributed = owned.is_empty();
         let seq = self.next_seq.fetch_add(1, Relaxed);
-        let fresh = Arc::new(Series::numbered(owned.clone(), &self.spec, seq));
-        let series = match map.try_insert(owned, fresh.clone()) {
-            Ok(_) => {
+        let fresh = Arc::new(Series::numbered(owned, &self.spec, seq));
+        let series = loop {
+            if map.try_insert(ByAttributes(fresh.clone()), ()).is_ok() {
                 self.len.fetch_add(1, Relaxed);
-                fresh
+                break fresh;
             }
-            Err(occupied) => occupied.current.clone(),
+            // Another thread added it first; unless it was removed since, that one it is.
+            if let Some((ByAttributes(series), ())) = map.get_key_value(&fresh.attributes) {
+                break series.clone();
+            }
         };
         if unattributed && self.unattributed.get().is_none() {
             // Only the first empty series is cached; a later one (after a removal) is
@@ -489,13 +525,13 @@ impl Stream {
     pub(crate) fn retain(&self, mut keep: impl FnMut(&Attributes) -> bool) -> usize {
         let map = self.series.pin();
         let doomed: Vec<Attributes> = map
-            .iter()
-            .filter(|(attrs, _)| !keep(attrs))
-            .map(|(attrs, _)| attrs.clone())
+            .keys()
+            .filter(|ByAttributes(series)| !keep(&series.attributes))
+            .map(|ByAttributes(series)| series.attributes.clone())
             .collect();
         let mut removed = lock(&self.removed);
         for attrs in &doomed {
-            if let Some(series) = map.remove(attrs) {
+            if let Some((ByAttributes(series), ())) = map.remove_entry(attrs) {
                 self.len.fetch_sub(1, Relaxed);
                 series.live.store(false, Relaxed);
                 series.touched.store(false, Relaxed);
@@ -522,7 +558,7 @@ impl Stream {
         let map = self.series.pin();
         let mut expired = Vec::new();
         let now_nanos = unix_nanos(now);
-        for (attrs, series) in map.iter() {
+        for ByAttributes(series) in map.keys() {
             let idle = now_nanos.saturating_sub(series.last_active.load(Relaxed));
             if series.touched.swap(false, Relaxed) {
                 series.last_active.store(now_nanos, Relaxed);
@@ -530,7 +566,7 @@ impl Stream {
                 // A bound handle keeps writing to its series: never expire it.
                 && series.handles.load(Relaxed) == 0
             {
-                expired.push(attrs.clone());
+                expired.push(series.attributes.clone());
             }
         }
         drop(map);
@@ -545,7 +581,7 @@ impl Stream {
         // In creation order: deterministic for a deterministic program (sorting by the
         // attributes' text cost most of a collection of 10,000 series, and the Prometheus
         // encoder orders by its own labels anyway). The overflow series comes last.
-        let series = in_creation_order(map.values().map(|s| (s.seq, s)).collect());
+        let series = in_creation_order(map.keys().map(|ByAttributes(s)| (s.seq, s)).collect());
         let points = series
             .into_iter()
             .chain(self.overflow.get())
@@ -620,8 +656,8 @@ mod expiry_tests {
         let found = stream
             .series
             .pin()
-            .get(&Attributes::new(attrs.clone()))
-            .cloned()
+            .get_key_value(&Attributes::new(attrs.clone()))
+            .map(|(ByAttributes(series), ())| series.clone())
             .unwrap();
         assert_eq!(stream.retain(|_| false), 1);
         // …adds to it afterwards.
