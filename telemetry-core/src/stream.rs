@@ -217,7 +217,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Series {
     pub(crate) attributes: Attributes,
     pub(crate) cell: Cell,
-    pub(crate) start_time: SystemTime,
+    /// When the series started (nanoseconds since the Unix epoch: half a `SystemTime`).
+    start_nanos: u64,
     /// Set by every unbound record, cleared by each collection: "written since".
     touched: AtomicBool,
     /// When a collection last found it written (nanoseconds since the Unix epoch).
@@ -241,12 +242,13 @@ impl Series {
     }
 
     fn numbered(attributes: Attributes, spec: &StreamSpec, seq: u64) -> Self {
+        let now = unix_nanos(SystemTime::now());
         Series {
             attributes,
             cell: Cell::new(&spec.aggregation, spec.number, spec.squared_deviation),
-            start_time: SystemTime::now(),
+            start_nanos: now,
             touched: AtomicBool::new(false),
-            last_active: AtomicU64::new(unix_nanos(SystemTime::now())),
+            last_active: AtomicU64::new(now),
             live: AtomicBool::new(true),
             seq,
             shards: OnceLock::new(),
@@ -269,6 +271,11 @@ impl Series {
         if !self.touched.load(Relaxed) {
             self.touched.store(true, Relaxed);
         }
+    }
+
+    /// When the series started.
+    pub(crate) fn start_time(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_nanos(self.start_nanos)
     }
 
     /// Whether the series left its stream (removed, or expired).
@@ -585,7 +592,7 @@ impl Stream {
         let points = series
             .into_iter()
             .chain(self.overflow.get())
-            .map(|s| (s.attributes.clone(), s.start_time, s.value()));
+            .map(|s| (s.attributes.clone(), s.start_time(), s.value()));
         self.spec.metric(self.spec.data(points, now))
     }
 }
