@@ -62,6 +62,27 @@ impl StreamSpec {
         }
     }
 
+    /// The spec of a private stream for something made before registration (a `Default`
+    /// bound handle or family, a field of a derived collector): unnamed, no view.
+    pub(crate) fn detached(
+        aggregation: Resolved,
+        number: NumberKind,
+        cardinality_limit: usize,
+    ) -> StreamSpec {
+        StreamSpec {
+            name: "".into(),
+            description: "".into(),
+            unit: "".into(),
+            aggregation,
+            number,
+            attribute_keys: None,
+            cardinality_limit,
+            idle_expiry: None,
+            // Carried into a stream that may track it: track it here too.
+            squared_deviation: true,
+        }
+    }
+
     pub(crate) fn metric(&self, data: MetricData) -> data::Metric {
         data::Metric {
             name: self.name.clone(),

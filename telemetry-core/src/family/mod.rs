@@ -217,18 +217,7 @@ impl<S: AttributeSet, H: Clone + Send + Sync> Family<S, H> {
 /// A private stream for a family created with `Default` (a field of a derived collector
 /// before registration): registration carries what it recorded into the real one.
 fn detached_core(aggregation: Resolved, number: crate::number::NumberKind) -> Arc<InstrumentCore> {
-    let spec = StreamSpec {
-        name: "".into(),
-        description: "".into(),
-        unit: "".into(),
-        aggregation,
-        number,
-        attribute_keys: None,
-        cardinality_limit: DEFAULT_CARDINALITY_LIMIT,
-        idle_expiry: None,
-        // Carried into a stream that may track it: track it here too.
-        squared_deviation: true,
-    };
+    let spec = StreamSpec::detached(aggregation, number, DEFAULT_CARDINALITY_LIMIT);
     Arc::new(InstrumentCore {
         streams: Box::new([Arc::new(Stream::new(spec))]),
     })

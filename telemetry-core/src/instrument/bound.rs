@@ -52,18 +52,7 @@ impl BoundCells {
     }
 
     fn detached(aggregation: Resolved, number: NumberKind) -> Self {
-        let spec = StreamSpec {
-            name: "".into(),
-            description: "".into(),
-            unit: "".into(),
-            aggregation,
-            number,
-            attribute_keys: None,
-            cardinality_limit: 1,
-            idle_expiry: None,
-            // Carried into a stream that may track it: track it here too.
-            squared_deviation: true,
-        };
+        let spec = StreamSpec::detached(aggregation, number, 1);
         let series = Arc::new(Series::new(Attributes::empty(), &spec));
         series.make_hot();
         BoundCells::new(Box::new([series]))
