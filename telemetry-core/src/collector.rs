@@ -5,7 +5,7 @@
 //! collection sees one consistent snapshot of the struct.
 
 use std::fmt;
-use std::sync::{Arc, RwLock, RwLockReadGuard, TryLockError, Weak};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, TryLockError, Weak};
 use std::time::Duration;
 
 use crate::attributes::{Attributes, KeyValue, Value};
@@ -431,6 +431,15 @@ fn observable_kind(kind: ValueKind) -> InstrumentKind {
     }
 }
 
+/// What reading a registered struct at a collection gave.
+enum Read {
+    Observed,
+    /// Locked for writing, and the read did not wait.
+    Locked,
+    /// Dropped: its callback is removed.
+    Gone,
+}
+
 impl Meter {
     /// Registers a [`MetricCollector`]: its value fields become observable instruments
     /// read by one callback, its instrument fields are bound to its attributes.
@@ -458,7 +467,22 @@ impl Meter {
             .collect::<Result<Vec<_>, _>>()?;
         bind(&mut collector, self)?;
         let shared = Arc::new(RwLock::new(collector));
-        let observe = Arc::new(move |collector: &C, ctx: &mut CollectContext| {
+        // Reads the struct and reports its fields; without `wait`, not while it is locked
+        // for writing.
+        let weak: Weak<RwLock<C>> = Arc::downgrade(&shared);
+        let read = Arc::new(move |ctx: &mut CollectContext, wait: bool| {
+            let Some(shared) = weak.upgrade() else {
+                return Read::Gone;
+            };
+            let collector = if wait {
+                shared.read().unwrap_or_else(PoisonError::into_inner)
+            } else {
+                match shared.try_read() {
+                    Ok(collector) => collector,
+                    Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                    Err(TryLockError::WouldBlock) => return Read::Locked,
+                }
+            };
             // Usually one value per field: room for all of them at once.
             ctx.reserve(instruments.len());
             let mut stack = Vec::new();
@@ -471,32 +495,21 @@ impl Meter {
                 stack,
             };
             collector.observe(&mut observer);
+            Read::Observed
         });
         // Two forms of one callback (`provider/callbacks.rs`): the first runs on the
         // collecting thread when the struct is not locked for writing, the second on the
         // callback worker, with its deadline, when it is.
-        let (weak, observe_inline) = (Arc::downgrade(&shared), observe.clone());
-        let try_inline = Box::new(move |ctx: &mut CollectContext| {
-            let Some(shared) = weak.upgrade() else {
-                return Some(false);
-            };
-            let collector = match shared.try_read() {
-                Ok(collector) => collector,
-                Err(TryLockError::Poisoned(e)) => e.into_inner(),
-                Err(TryLockError::WouldBlock) => return None,
-            };
-            observe_inline(&collector, ctx);
-            Some(true)
-        });
-        let weak: Weak<RwLock<C>> = Arc::downgrade(&shared);
-        let isolated = Box::new(move |ctx: &mut CollectContext| {
-            let Some(shared) = weak.upgrade() else {
-                return false;
-            };
-            let collector = shared.read().unwrap_or_else(|e| e.into_inner());
-            observe(&collector, ctx);
-            true
-        });
+        let read_inline = read.clone();
+        let try_inline = Box::new(
+            move |ctx: &mut CollectContext| match read_inline(ctx, false) {
+                Read::Observed => Some(true),
+                Read::Locked => None,
+                Read::Gone => Some(false),
+            },
+        );
+        let isolated =
+            Box::new(move |ctx: &mut CollectContext| !matches!(read(ctx, true), Read::Gone));
         self.add_callback_with_inline(isolated, try_inline);
         Ok(Registered {
             shared,

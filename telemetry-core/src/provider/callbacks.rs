@@ -135,10 +135,7 @@ impl Callbacks {
             }
             let outcome = match self.timeout {
                 None => Some(run_slot(slot)),
-                Some(timeout) => match run_inline(slot) {
-                    Some(outcome) => Some(outcome),
-                    None => self.run_isolated(slot, timeout),
-                },
+                Some(timeout) => run_inline(slot).or_else(|| self.run_isolated(slot, timeout)),
             };
             match outcome {
                 Some(Outcome::Observed(observed)) => ctx.merge(observed),
@@ -213,23 +210,26 @@ impl Callbacks {
 fn run_inline(slot: &Slot) -> Option<Outcome> {
     let try_inline = slot.try_inline.as_ref()?;
     let mut observed = CollectContext::default();
-    match catch_unwind(AssertUnwindSafe(|| try_inline(&mut observed))) {
-        Ok(None) => None,
-        Ok(Some(keep)) => {
-            if !keep {
-                slot.finished.store(true, Ordering::Release);
-            }
-            Some(Outcome::Observed(observed))
-        }
-        Err(_) => Some(Outcome::Panicked),
-    }
+    let run = match catch_unwind(AssertUnwindSafe(|| try_inline(&mut observed))) {
+        Ok(None) => return None,
+        Ok(Some(keep)) => Ok(keep),
+        Err(panic) => Err(panic),
+    };
+    Some(outcome(slot, run, observed))
 }
 
 /// Runs one callback on this thread, catching a panic.
 fn run_slot(slot: &Slot) -> Outcome {
     let mut observed = CollectContext::default();
     let mut callback = lock(&slot.callback);
-    match catch_unwind(AssertUnwindSafe(|| callback(&mut observed))) {
+    let run = catch_unwind(AssertUnwindSafe(|| callback(&mut observed)));
+    outcome(slot, run, observed)
+}
+
+/// What one run of a slot's callback gave: what it `observed`, unless it panicked. A
+/// callback that answers `false` asked to be removed.
+fn outcome(slot: &Slot, run: std::thread::Result<bool>, observed: CollectContext) -> Outcome {
+    match run {
         Ok(keep) => {
             if !keep {
                 slot.finished.store(true, Ordering::Release);

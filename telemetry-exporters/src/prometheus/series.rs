@@ -142,7 +142,9 @@ impl<'a> Indexed<'a> {
             list,
         };
         indexed.reserve(additional);
-        indexed.rehash();
+        if !indexed.by_set {
+            indexed.rehash();
+        }
         indexed
     }
 
